@@ -1,0 +1,36 @@
+# Matrix Calculus for Deep Learning: every target works on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+STAMP  := $(VENV)/.installed
+# nbgrader runs `alembic` from PATH when it creates a gradebook.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install lab test exercises bench demo clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+lab: install
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) course/00_how_this_course_works.ipynb
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+exercises: install
+	$(BIN)/autograder release --no-db
+
+bench: install
+	$(BIN)/python benchmarks/bench_grading.py
+
+demo: install
+	$(BIN)/autograder demo
+
+clean:
+	rm -rf submitted autograded feedback gradebook.db grades.csv reports bench_results

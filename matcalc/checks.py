@@ -1,0 +1,185 @@
+"""Gradient, Jacobian and Hessian checks against numerical differentiation.
+
+Each check calls the student's derivative function at one or more points,
+compares it with central differences of ``f`` and, on a mismatch, raises
+:class:`~matcalc.diagnose.GradientCheckError` with a diagnosis.  The
+student's function must be analytic: a function that calls matcalc's
+numerical or reference routines, or evaluates ``f`` at nearby points while it
+runs, is rejected.
+"""
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import numerical
+from ._watch import watching
+from .diagnose import GradientCheckError, as_answer, diagnose, rel_error
+
+DIRECTIONAL_ABOVE = 1000  # inputs larger than this are checked along random directions first
+DIRECTIONS = 3
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a passing check measured."""
+
+    kind: str
+    max_rel_error: float
+    points: int
+    f_evaluations: int
+    directional: bool = False
+
+    def __str__(self):
+        how = f" along {DIRECTIONS} random directions" if self.directional else ""
+        return (f"✓ {self.kind} check passed at {self.points} point(s){how}: "
+                f"max relative error {self.max_rel_error:.1e}")
+
+    def _repr_pretty_(self, printer, cycle):  # how IPython shows it at the end of a cell
+        printer.text(str(self))
+
+
+class _CountedFunction:
+    """``f`` with a call counter, for the cost of a check."""
+
+    def __init__(self, f):
+        self.f, self.calls = f, 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return self.f(x)
+
+
+def _snapshot(value):
+    try:
+        return np.array(value, dtype=np.float64)
+    except Exception:
+        return None
+
+
+def _perturbed(seen, x):
+    """Whether ``f`` was called at points a small step away from ``x`` (finite differences)."""
+    reach = 0.1 * max(1.0, float(np.max(np.abs(x)))) if x.size else 0.1
+    for point in seen:
+        if point is not None and point.size == x.size and point.size:
+            delta = np.abs(point.reshape(x.shape) - x)
+            if 0 < np.max(delta) <= reach:
+                return True
+    return False
+
+
+def _call_analytic(fn, f, x, name):
+    """Run the student's ``fn(x)``, watching for numerical differentiation."""
+    code = getattr(f, "__code__", None)
+    seen = []
+
+    def profiler(frame, event, arg):
+        if event == "call" and frame.f_code is code and code.co_varnames:
+            seen.append(_snapshot(frame.f_locals.get(code.co_varnames[0])))
+
+    arg = float(x) if x.ndim == 0 else x.copy()
+    previous = sys.getprofile()
+    with watching() as calls:
+        if code is not None:
+            sys.setprofile(profiler)
+        try:
+            value = fn(arg)
+        except (NotImplementedError, GradientCheckError):
+            raise
+        except Exception as exc:
+            raise GradientCheckError(
+                "raised an exception",
+                f"{name} raised {type(exc).__name__}: {exc}  (see the traceback above this message "
+                "for the line in your code)") from exc
+        finally:
+            sys.setprofile(previous)
+    if calls or _perturbed(seen, x):
+        used = f" (it called {', '.join(sorted(set(calls)))})" if calls else " (it evaluates f at nearby points)"
+        raise GradientCheckError(
+            "numerical differentiation",
+            f"{name} differentiates numerically{used}: graded gradients must be derived analytically. "
+            "Write the formula you derived; the numerical routines are only for checking it.")
+    return value
+
+
+def _random_unit(rng, shape):
+    v = rng.standard_normal(shape)
+    return v / np.linalg.norm(v)
+
+
+def _directional_error(kind, got, f, x, out_shape, rng):
+    """Compare vᵀ·D·u for random directions (2 evaluations of f each; 4 for a Hessian)."""
+    h = numerical.CENTRAL_STEP * max(1.0, float(np.max(np.abs(x))))
+    worst = 0.0
+    for _ in range(DIRECTIONS):
+        u = _random_unit(rng, x.shape)
+        if kind == "hessian":
+            v = _random_unit(rng, x.shape)
+            h2 = numerical.HESSIAN_STEP * max(1.0, float(np.max(np.abs(x))))
+            numeric = (f(x + h2 * u + h2 * v) - f(x + h2 * u - h2 * v)
+                       - f(x - h2 * u + h2 * v) + f(x - h2 * u - h2 * v)) / (4 * h2 * h2)
+            terms = np.multiply.outer(v, u) * got
+        else:
+            v = _random_unit(rng, out_shape) if out_shape else np.ones(())
+            numeric = np.sum(v * (np.asarray(f(x + h * u)) - np.asarray(f(x - h * u))) / (2 * h))
+            terms = np.multiply.outer(v, u) * got
+        analytic = float(np.sum(terms))
+        scale = max(1e-12, float(np.sum(np.abs(terms))) + abs(float(numeric)))
+        worst = max(worst, abs(analytic - float(numeric)) / scale)
+    return worst
+
+
+def _expected(kind, f, x):
+    if kind == "hessian":
+        return numerical.numerical_hessian(f, x)
+    return numerical.numerical_jacobian(f, x)
+
+
+def _check(kind, fn, f, points, rtol, mistakes, directional, name):
+    name = name or f"{getattr(fn, '__name__', 'your function')}(x)"
+    counted = _CountedFunction(f)
+    rng = np.random.default_rng(0)
+    errors, used_directions = [], True
+    for point in points:
+        x = numerical.as_point(point)
+        got = as_answer(_call_analytic(fn, f, x, name), name)
+        value = np.asarray(counted(float(x) if x.ndim == 0 else x.copy()), dtype=np.float64)
+        out_shape = () if kind == "hessian" else value.shape
+        expected_shape = (x.shape + x.shape) if kind == "hessian" else out_shape + x.shape
+        if kind == "gradient" and out_shape != ():
+            raise ValueError(f"check_gradient needs a scalar-valued f (f returned shape {out_shape}); "
+                             "use check_jacobian")
+        wants_directions = x.size > DIRECTIONAL_ABOVE if directional is None else directional
+        if wants_directions and got.shape == expected_shape:
+            err = _directional_error(kind, got, counted, x, out_shape, rng)
+            if err <= rtol:
+                errors.append(err)
+                continue
+        used_directions = False  # full check: localises the error when directions disagree
+        expected = np.asarray(_expected(kind, counted, x), dtype=np.float64).reshape(expected_shape)
+        errors.append(diagnose(kind, name, x, got, expected, out_shape, rtol, mistakes))
+    return CheckResult(kind, max(errors), len(errors), counted.calls, used_directions and bool(errors))
+
+
+def check_gradient(grad_fn, f, x, *more_points, rtol=1e-6, mistakes=None, directional=None, name=None):
+    """Check ``grad_fn(x)`` against the numerical gradient of the scalar function ``f``.
+
+    ``more_points`` are further points to check at.  ``mistakes`` maps a short
+    description of a classic mistake to a function returning the wrong answer it
+    gives; a match is named in the error.  ``directional`` compares along random
+    directions (automatic for inputs of more than 1000 entries).
+    """
+    return _check("gradient", grad_fn, f, (x, *more_points), rtol, mistakes, directional, name)
+
+
+def check_jacobian(jac_fn, f, x, *more_points, rtol=1e-6, mistakes=None, directional=None, name=None):
+    """Check ``jac_fn(x)`` (shape ``f(x).shape + x.shape``) against the numerical Jacobian of ``f``."""
+    return _check("jacobian", jac_fn, f, (x, *more_points), rtol, mistakes, directional, name)
+
+
+def check_hessian(hess_fn, f, x, *more_points, rtol=1e-5, mistakes=None, directional=None, name=None):
+    """Check ``hess_fn(x)`` (shape ``x.shape + x.shape``) against the numerical Hessian of ``f``."""
+    return _check("hessian", hess_fn, f, (x, *more_points), rtol, mistakes, directional, name)
+
+
+__all__ = ["CheckResult", "GradientCheckError", "check_gradient", "check_hessian", "check_jacobian", "rel_error"]

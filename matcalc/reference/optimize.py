@@ -1,0 +1,3 @@
+"""Reference optimisers: gradient descent and Newton's method (course part 2)."""
+
+__all__ = []
