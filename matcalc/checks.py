@@ -129,6 +129,17 @@ def _directional_error(kind, got, f, x, out_shape, rng):
     return worst
 
 
+def _noise_floor(kind, value, x):
+    """Size below which a numerical derivative is rounding noise: ~eps|f|/h (first) or eps|f|/h² (Hessian).
+
+    Entries smaller than this are compared absolutely, so an exact zero is not
+    mistaken for a wrong answer.
+    """
+    size = max(1.0, float(np.max(np.abs(value))) if value.size else 1.0)
+    reach = max(1.0, float(np.max(np.abs(x)))) if x.size else 1.0
+    return 1e-3 * size / reach if kind != "hessian" else 0.1 * size / reach**2
+
+
 def _expected(kind, f, x):
     if kind == "hessian":
         return numerical.numerical_hessian(f, x)
@@ -157,7 +168,8 @@ def _check(kind, fn, f, points, rtol, mistakes, directional, name):
                 continue
         used_directions = False  # full check: localises the error when directions disagree
         expected = np.asarray(_expected(kind, counted, x), dtype=np.float64).reshape(expected_shape)
-        errors.append(diagnose(kind, name, x, got, expected, out_shape, rtol, mistakes))
+        floor = _noise_floor(kind, value, x)
+        errors.append(diagnose(kind, name, x, got, expected, out_shape, rtol, floor, mistakes))
     return CheckResult(kind, max(errors), len(errors), counted.calls, used_directions and bool(errors))
 
 

@@ -22,11 +22,12 @@ class GradientCheckError(AssertionError):
         self.diagnosis = diagnosis
 
 
-def rel_error(a, b):
+def rel_error(a, b, floor=TINY):
     """Largest entrywise difference ``max |a - b|``, relative to the size ``max(|a| + |b|)``.
 
     Scaling by the largest magnitude (not entry by entry) keeps rounding noise in
-    entries that are exactly zero from looking like an error.  Shapes must match.
+    entries that are exactly zero from looking like an error; ``floor`` is the
+    smallest size used, below which differences count as absolute.  Shapes must match.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -34,12 +35,8 @@ def rel_error(a, b):
         raise ValueError(f"rel_error needs arrays of the same shape, got {a.shape} and {b.shape}")
     if a.size == 0:
         return 0.0
-    scale = max(TINY, float(np.max(np.abs(a) + np.abs(b))))
+    scale = max(floor, float(np.max(np.abs(a) + np.abs(b))))
     return float(np.max(np.abs(a - b)) / scale)
-
-
-def _close(a, b, rtol):
-    return a.shape == b.shape and rel_error(a, b) <= rtol
 
 
 def _fmt_index(index):
@@ -54,8 +51,8 @@ def _nice_factor(c):
     return f"{c:.3g}"
 
 
-def _differing_entries(got, expected, rtol):
-    scale = max(TINY, float(np.max(np.abs(got) + np.abs(expected))))
+def _differing_entries(got, expected, rtol, floor):
+    scale = max(floor, float(np.max(np.abs(got) + np.abs(expected))))
     mask = np.abs(got - expected) > rtol * scale
     indices = [tuple(i) for i in np.argwhere(mask)]
     lines = [f"    at {_fmt_index(i)}: expected {expected[i]: .6g}, got {got[i]: .6g}"
@@ -71,11 +68,15 @@ def _swap_in_out(arr, out_ndim):
 class Diagnosis:
     """Everything known about one failed comparison, and the words for it."""
 
-    def __init__(self, kind, name, x, got, expected, out_shape, rtol, mistakes):
+    def __init__(self, kind, name, x, got, expected, out_shape, rtol, floor, mistakes):
         self.kind, self.name, self.x = kind, name, x
         self.got, self.expected = got, expected
-        self.out_shape, self.rtol = out_shape, rtol
+        self.out_shape, self.rtol, self.floor = out_shape, rtol, floor
         self.mistakes = mistakes or {}
+
+    def close(self, a, b):
+        """Whether two answers agree within the check's tolerance."""
+        return a.shape == b.shape and rel_error(a, b, self.floor) <= self.rtol
 
     # -- the shape rules of the course, said once -------------------------------
     def shape_rule(self):
@@ -98,13 +99,13 @@ class Diagnosis:
                       "or use np.dot / @ where an element-wise product or an outer product belongs?")
         swapped_shape = self.x.shape + self.out_shape if self.kind != "hessian" else None
         if exp.ndim >= 2 and (got.shape == exp.shape[::-1] or got.shape == swapped_shape):
-            if got.shape == swapped_shape and _close(_swap_in_out(got, len(self.x.shape)), exp, self.rtol):
+            if got.shape == swapped_shape and self.close(_swap_in_out(got, len(self.x.shape)), exp):
                 self.fail("transposed", f"returned the transpose of the right answer: shape {got.shape} "
                           f"instead of {exp.shape}. {self._transpose_hint()}")
-            if got.shape == exp.shape[::-1] and _close(got.T, exp, self.rtol):
+            if got.shape == exp.shape[::-1] and self.close(got.T, exp):
                 self.fail("transposed", f"returned the transpose of the right answer: shape {got.shape} "
                           f"instead of {exp.shape}. {self._transpose_hint()}")
-        if got.size == exp.size and _close(got.reshape(exp.shape), exp, self.rtol):
+        if got.size == exp.size and self.close(got.reshape(exp.shape), exp):
             if got.ndim < exp.ndim:
                 self.fail("missing keepdims", f"has the right numbers in shape {got.shape}, but {self.shape_rule()}. "
                           "A sum or mean lost an axis: use keepdims=True, or reshape the result.")
@@ -124,7 +125,7 @@ class Diagnosis:
         for axis, keepdims in candidates:
             for how, reduce in (("summed", np.sum), ("averaged", np.mean)):
                 reduced = reduce(got, axis=axis, keepdims=keepdims)
-                if _close(reduced, exp, self.rtol):
+                if self.close(reduced, exp):
                     self.fail("missing batch sum",
                               f"returned shape {got.shape}: one gradient per example along axis {axis} "
                               f"(length {got.shape[axis]}). The parameter is shared by the whole batch, so "
@@ -144,17 +145,17 @@ class Diagnosis:
                       "multiplication by an unset variable wipe it out?")
         for label, wrong_answer in self.mistakes.items():
             wrong = np.asarray(wrong_answer(self.x), dtype=np.float64)
-            if _close(got, wrong, rtol):
+            if self.close(got, wrong):
                 self.fail(label, f"returned what this common mistake gives: {label}.")
-        if exp.ndim >= 2 and exp.shape == exp.shape[::-1] and _close(got.T, exp, rtol):
+        if exp.ndim >= 2 and exp.shape == exp.shape[::-1] and self.close(got.T, exp):
             self.fail("transposed", f"returned the transpose of the right answer. {self._transpose_hint()}")
         out_ndim = len(self.out_shape)
         if self.kind == "jacobian" and 0 < out_ndim and self.out_shape == self.x.shape and out_ndim < exp.ndim:
-            if _close(_swap_in_out(got, out_ndim), exp, rtol):
+            if self.close(_swap_in_out(got, out_ndim), exp):
                 self.fail("transposed", f"returned the transpose of the right answer. {self._transpose_hint()}")
         if self.kind == "hessian" and got.ndim >= 2:
             swapped = _swap_in_out(got, self.x.ndim)
-            if rel_error(got, swapped) > rtol:
+            if rel_error(got, swapped, self.floor) > rtol:
                 n = self.x.ndim
                 pairs = [tuple(i) for i in np.argwhere(np.abs(got - swapped) > rtol * np.max(np.abs(got)))]
                 lines = [f"    H{_fmt_index(i)} = {got[i]:.6g} but H{_fmt_index(i[n:] + i[:n])} = "
@@ -164,7 +165,7 @@ class Diagnosis:
                           "(∂²f/∂xᵢ∂xⱼ = ∂²f/∂xⱼ∂xᵢ). The mirrored cross terms differ:\n" + "\n".join(lines))
         if size > 0:
             c = float(np.vdot(got, exp) / np.vdot(exp, exp))
-            if c != 0 and _close(got, c * exp, rtol):
+            if c != 0 and self.close(got, c * exp):
                 if abs(c + 1) <= 1e-6:
                     self.fail("sign flipped", "has the right size but the wrong sign everywhere (factor −1). "
                               "Check the sign of each term: d(−u) = −du, and the derivative of 1/u is −u'/u².")
@@ -173,11 +174,11 @@ class Diagnosis:
                           f"is off by a constant factor: your answer is {factor} × the right one. "
                           "Look for a missing or extra constant (the 2 in d(x²) = 2x dx, a ½, a 1/m, "
                           "a chain-rule factor such as the 3 in d sin(3x) = 3 cos(3x) dx).")
-        count, lines = _differing_entries(got, exp, rtol)
+        count, lines = _differing_entries(got, exp, rtol, self.floor)
         if count and np.allclose(np.abs(got), np.abs(exp), rtol=rtol, atol=rtol * size):
             self.fail("sign error", f"has {count} of {got.size} entries with the wrong sign:\n" + "\n".join(lines))
         self.fail("wrong entries", f"differs from the numerical {self.kind} in {count} of {got.size} entries "
-                  f"(max relative error {rel_error(got, exp):.1e}):\n" + "\n".join(lines))
+                  f"(max relative error {rel_error(got, exp, self.floor):.1e}):\n" + "\n".join(lines))
 
 
 def as_answer(value, name):
@@ -201,12 +202,15 @@ def as_answer(value, name):
     return got
 
 
-def diagnose(kind, name, x, got, expected, out_shape, rtol, mistakes=None):
-    """Raise :class:`GradientCheckError` explaining why ``got`` is not ``expected``; return the error if close."""
-    d = Diagnosis(kind, name, x, got, expected, out_shape, rtol, mistakes)
+def diagnose(kind, name, x, got, expected, out_shape, rtol, floor=TINY, mistakes=None):
+    """Raise :class:`GradientCheckError` explaining why ``got`` is not ``expected``; return the error if close.
+
+    ``floor`` is the size below which numbers are numerical noise (see :func:`rel_error`).
+    """
+    d = Diagnosis(kind, name, x, got, expected, out_shape, rtol, floor, mistakes)
     if got.shape != expected.shape:
         d.raise_for_shape()
-    err = rel_error(got, expected)
+    err = rel_error(got, expected, floor)
     if err > rtol:
         d.raise_for_values()
     return err
