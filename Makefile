@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# JupyterLab refuses to run as root unless told; extra server options go in LAB_ARGS.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_ARGS ?=
+
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) course/00_how_this_course_works.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) $(LAB_ARGS) course/00_how_this_course_works.ipynb
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
