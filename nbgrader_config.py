@@ -16,3 +16,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # A student's cell may run for at most this many seconds during validation and grading.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+
+# Late submissions (after the due date, e.g. `nbgrader db assignment add NAME --duedate="2026-12-01 23:59 UTC"`):
+# 10 % of a notebook's score per started day late, at most the whole score (autograder/late.py).
+c.AssignLatePenalties.plugin_class = "autograder.late.DailyLatePenalty"
+c.DailyLatePenalty.fraction_per_day = 0.10

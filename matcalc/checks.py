@@ -70,6 +70,7 @@ def _perturbed(seen, x):
 
 def _call_analytic(fn, f, x, name):
     """Run the student's ``fn(x)``, watching for numerical differentiation."""
+    __tracebackhide__ = True  # IPython: hide this frame when a NotImplementedError passes through
     code = getattr(f, "__code__", None)
     seen = []
 
@@ -147,6 +148,7 @@ def _expected(kind, f, x):
 
 
 def _check(kind, fn, f, points, rtol, mistakes, directional, name):
+    __tracebackhide__ = True  # IPython: hide this frame when a NotImplementedError passes through
     name = name or f"{getattr(fn, '__name__', 'your function')}(x)"
     counted = _CountedFunction(f)
     rng = np.random.default_rng(0)
@@ -181,17 +183,26 @@ def check_gradient(grad_fn, f, x, *more_points, rtol=1e-6, mistakes=None, direct
     gives; a match is named in the error.  ``directional`` compares along random
     directions (automatic for inputs of more than 1000 entries).
     """
-    return _check("gradient", grad_fn, f, (x, *more_points), rtol, mistakes, directional, name)
+    try:
+        return _check("gradient", grad_fn, f, (x, *more_points), rtol, mistakes, directional, name)
+    except GradientCheckError as error:  # a short traceback: the student's cell, then the diagnosis
+        raise error.with_traceback(None) from error.__cause__
 
 
 def check_jacobian(jac_fn, f, x, *more_points, rtol=1e-6, mistakes=None, directional=None, name=None):
     """Check ``jac_fn(x)`` (shape ``f(x).shape + x.shape``) against the numerical Jacobian of ``f``."""
-    return _check("jacobian", jac_fn, f, (x, *more_points), rtol, mistakes, directional, name)
+    try:
+        return _check("jacobian", jac_fn, f, (x, *more_points), rtol, mistakes, directional, name)
+    except GradientCheckError as error:  # a short traceback: the student's cell, then the diagnosis
+        raise error.with_traceback(None) from error.__cause__
 
 
 def check_hessian(hess_fn, f, x, *more_points, rtol=1e-5, mistakes=None, directional=None, name=None):
     """Check ``hess_fn(x)`` (shape ``x.shape + x.shape``) against the numerical Hessian of ``f``."""
-    return _check("hessian", hess_fn, f, (x, *more_points), rtol, mistakes, directional, name)
+    try:
+        return _check("hessian", hess_fn, f, (x, *more_points), rtol, mistakes, directional, name)
+    except GradientCheckError as error:  # a short traceback: the student's cell, then the diagnosis
+        raise error.with_traceback(None) from error.__cause__
 
 
 __all__ = ["CheckResult", "GradientCheckError", "check_gradient", "check_hessian", "check_jacobian", "rel_error"]
