@@ -7,7 +7,12 @@
     course.autograde("03_jacobian")
     course.scores("03_jacobian")["bob"]                   # {grade_id: score}
     course.feedback("03_jacobian", "bob")                 # HTML text of nbgrader's feedback
+    course.feedback_errors("03_jacobian", "bob")          # only the raised error messages in it
+
+Check diagnoses with ``feedback_errors``: the feedback also shows the visible test code, which may
+contain the very words (e.g. a ``mistakes=`` label), so searching the whole HTML can pass vacuously.
 """
+import html
 import os
 import re
 import shutil
@@ -21,6 +26,8 @@ from nbgrader.api import Gradebook
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SOLUTION_REGION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
+ERROR_OUTPUT = re.compile(r'class="[^"]*output_error[^"]*">\s*<pre>(.*?)</pre>', re.S)
+EXCEPTION_LINE = re.compile(r"^\w+: ", re.M)
 
 
 def env():
@@ -131,3 +138,13 @@ class Course:
         if not folder.exists():
             nbgrader("generate_feedback", assignment, "--force", cwd=self.root)
         return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.html")))
+
+    def feedback_errors(self, assignment, student):
+        """The message of every exception shown in the student's feedback (the traceback's last line on)."""
+        messages = []
+        for block in ERROR_OUTPUT.findall(self.feedback(assignment, student)):
+            text = html.unescape(re.sub(r"<[^>]+>", "", block))
+            starts = [m.start() for m in EXCEPTION_LINE.finditer(text)]
+            if starts:
+                messages.append(text[starts[-1]:])
+        return "\n".join(messages)

@@ -23,8 +23,9 @@ def test_generate_submit_autograde_export(tmp_path):
     assert scores["slip"]["test_grad_f"] == 0
     assert {g: scores["slip"][g] for g in auto - {"test_grad_f"}} == {g: maxes[g] for g in auto - {"test_grad_f"}}
 
-    # The feedback names the mistake for the student.
-    assert "wrong derivative of sin" in course.feedback(WARMUP, "slip")
+    # The feedback names the mistake for the student, in the error it raised.
+    assert "[wrong derivative of sin (gave x − cos x)]" in course.feedback_errors(WARMUP, "slip")
+    assert course.feedback_errors(WARMUP, "solver") == ""
 
     nbgrader("export", "--to", "grades.csv", cwd=course.root)
     with open(course.root / "grades.csv", newline="") as fh:
