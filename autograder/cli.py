@@ -6,21 +6,96 @@ from .course import CourseError, find_root
 from .release import release
 
 
+def _limits(args):
+    from .grade import Limits
+    limits = Limits()
+    for name in ("timeout", "cell_timeout", "memory_mb"):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(limits, name, value)
+    return limits
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="autograder", description="Grading tools for the Matrix Calculus course.")
     parser.add_argument("--course", default=".", help="course folder (default: the one holding nbgrader_config.py)")
     commands = parser.add_subparsers(dest="command", required=True)
+
     rel = commands.add_parser("release", help="solutions/ -> exercises/ (nbgrader generate_assignment)")
     rel.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     rel.add_argument("--no-db", action="store_true", help="do not record the assignments in the gradebook")
+
+    grd = commands.add_parser("grade", help="grade a class in parallel, sandboxed, into nbgrader's gradebook")
+    grd.add_argument("assignment")
+    grd.add_argument("--submissions", help="nbgrader's submitted/ layout (STUDENT/ASSIGNMENT/*.ipynb) or a folder "
+                                           "of uploads named by student (alice.ipynb, bob.zip); default: submitted/")
+    grd.add_argument("--workers", type=int, default=0, help="parallel workers (default: one per core)")
+    grd.add_argument("--timeout", type=int, help="wall-clock seconds per notebook (default 600)")
+    grd.add_argument("--cell-timeout", type=int, help="seconds per cell (default: Execute.timeout of the course)")
+    grd.add_argument("--memory-mb", type=int, help="memory limit of a student's kernel (default 2048)")
+    grd.add_argument("--force", action="store_true", help="re-grade students whose submission was graded already")
+    grd.add_argument("--no-feedback", action="store_true", help="do not generate feedback")
+    grd.add_argument("--no-report", action="store_true", help="do not write the report")
+    grd.add_argument("--keep-scratch", action="store_true", help="keep the scratch courses (debugging)")
+    grd.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    val = commands.add_parser("validate", help="student side: run a notebook's tests, exit 1 if any fails")
+    val.add_argument("notebook")
+    val.add_argument("--timeout", type=int, default=300, help="wall-clock seconds for the notebook")
+    val.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell")
+
+    fbk = commands.add_parser("feedback", help="feedback again (e.g. after manual grading), hidden tests removed")
+    fbk.add_argument("assignment")
+    fbk.add_argument("students", nargs="*", help="only these students (default: all autograded)")
+
+    rep = commands.add_parser("report", help="score histogram, pass rate per item, most frequent diagnoses")
+    rep.add_argument("assignment")
+
+    demo = commands.add_parser("demo", help="grade a generated sample class end to end (a newcomer's tour)")
+    demo.add_argument("--students", type=int, default=30, help="size of the sample class")
+    demo.add_argument("--into", help="course folder to build the demo in (default: a new temporary folder)")
+    demo.add_argument("--assignment", default="00_warmup")
+    demo.add_argument("--workers", type=int, default=0)
+
     args = parser.parse_args(argv)
     try:
+        if args.command == "validate":
+            from .validate import main as validate_main
+            return validate_main(args.notebook, timeout=args.timeout, cell_timeout=args.cell_timeout)
         root = find_root(args.course)
         if args.command == "release":
             release(root, args.assignments, record=not args.no_db)
+        elif args.command == "grade":
+            from .grade import Settings, grade
+            settings = Settings(workers=args.workers, limits=_limits(args), force=args.force,
+                                feedback=not args.no_feedback, report=not args.no_report,
+                                keep_scratch=args.keep_scratch)
+            outcome = grade(root, args.assignment, args.submissions, settings, progress=not args.quiet)
+            if outcome.get("interrupted"):
+                return 130
+            if any(r.get("status") == "error" for r in outcome["results"].values()):
+                return 2
+        elif args.command == "feedback":
+            from .course import load_api
+            from .feedback import regenerate
+            return 0 if regenerate(load_api(root), args.assignment, args.students) else 2
+        elif args.command == "report":
+            from .course import load_api
+            from .report import collect, diagnosis_lines, summarize, write
+            api = load_api(root)
+            page = write(api, args.assignment)
+            summary = summarize(collect(api, args.assignment))
+            for line in diagnosis_lines(summary):
+                print("  " + line)
+        elif args.command == "demo":
+            from .demo import demo
+            demo(root, students=args.students, into=args.into, assignment=args.assignment, workers=args.workers)
     except CourseError as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("autograder: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -1,0 +1,311 @@
+"""What was handed in: find submissions, collect uploaded files with nbgrader's zip_collect, and look
+at each notebook before nbgrader does, so that a bad file gets a clear message instead of a traceback.
+
+Two layouts are accepted:
+
+* nbgrader's ``submitted/STUDENT/ASSIGNMENT/NOTEBOOK.ipynb`` (from ``nbgrader collect``), and
+* a folder of uploads named by student: ``alice.ipynb`` (single-notebook assignments) or ``alice.zip``
+  (any notebooks, any folders inside).  These go through nbgrader's ``zip_collect`` with
+  :class:`UploadCollector` as its file-name plugin and land in the course's ``submitted/`` folder.
+"""
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+
+import nbformat
+from nbgrader.apps.zipcollectapp import ZipCollectApp
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.nbgraderformat import MetadataValidator
+from nbgrader.plugins import FileNameCollectorPlugin
+from nbgrader.utils import parse_utc
+from traitlets import List, Unicode
+
+from . import tamper
+
+MAX_SUBMISSION_BYTES = 200 << 20
+MAX_SUBMISSION_FILES = 2000
+
+
+def student_id(name):
+    """A safe student id from an upload's file name."""
+    return re.sub(r"[^A-Za-z0-9_.@+-]", "_", name).strip("._") or "unnamed"
+
+
+# -- finding submissions ---------------------------------------------------------------------------
+
+def is_nbgrader_layout(folder, assignment):
+    folder = os.fspath(folder)
+    return any(os.path.isdir(os.path.join(folder, name, assignment)) for name in os.listdir(folder))
+
+
+def submissions(folder, assignment):
+    """{student: path of STUDENT/ASSIGNMENT} in nbgrader's submitted layout."""
+    found = {}
+    if not os.path.isdir(folder):
+        return found
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name, assignment)
+        if os.path.isdir(path) and not name.startswith("."):
+            found[name] = path
+    return found
+
+
+class UploadCollector(FileNameCollectorPlugin):
+    """zip_collect plugin: ``alice.ipynb`` or ``alice.zip`` -> student ``alice``."""
+
+    extracted = Unicode("", help="the extracted folder of this collection").tag(config=True)
+    notebooks = List(Unicode(), help="the assignment's notebook file names").tag(config=True)
+
+    def collect(self, submitted_file):
+        if os.path.splitext(submitted_file)[1] not in self.valid_ext:
+            return None
+        parts = os.path.relpath(submitted_file, self.extracted).split(os.sep)
+        if len(parts) == 1:  # a bare upload: the whole name is the student
+            if len(self.notebooks) != 1:
+                self.log.warning("%s: upload a zip when an assignment has several notebooks", submitted_file)
+                return None
+            return {"student_id": student_id(os.path.splitext(parts[0])[0]), "file_id": self.notebooks[0]}
+        return {"student_id": student_id(parts[0]), "file_id": parts[-1]}
+
+
+def collect_uploads(api, assignment, uploads, notebooks, log=print):
+    """Run nbgrader's zip_collect on a folder of uploads; return {student: [notes]} for refused uploads."""
+    notes = {}
+    staging = tempfile.mkdtemp(prefix="autograder-collect-")
+    try:
+        archive = os.path.join(staging, "archive")
+        os.makedirs(archive)
+        newest = {}
+        for name in sorted(os.listdir(uploads)):
+            path = os.path.join(uploads, name)
+            stem, ext = os.path.splitext(name)
+            if not os.path.isfile(path) or ext.lower() not in (".ipynb", ".zip"):
+                continue
+            who = student_id(stem)
+            if ext.lower() == ".zip" and not zipfile.is_zipfile(path):
+                notes.setdefault(who, []).append(f"{name} is not a readable zip archive")
+                continue
+            if who in newest:  # alice.ipynb and alice.zip: keep the newer upload
+                older = min(newest[who], path, key=os.path.getmtime)
+                notes.setdefault(who, []).append(f"two uploads; used the newer one, ignored {os.path.basename(older)}")
+                if older == newest[who]:
+                    os.remove(os.path.join(archive, os.path.basename(older)))
+                else:
+                    continue
+            newest[who] = path
+            shutil.copy(path, os.path.join(archive, name))
+        config = api.config.copy() if hasattr(api.config, "copy") else api.config
+        app = ZipCollectApp(config=config)
+        app.coursedir = CourseDirectory(config=config)
+        app.coursedir.root = api.coursedir.root
+        app.coursedir.assignment_id = assignment
+        app.force = True
+        app.collect_directory_structure = os.path.join(staging, "{collect_step}")
+        app.collector_plugin = UploadCollector
+        app.init_plugins()
+        app.collector_plugin_inst.extracted = os.path.join(staging, app.extracted_directory)
+        app.collector_plugin_inst.notebooks = [n + ".ipynb" for n in notebooks]
+        app.extractor_plugin_inst.force = True
+        try:
+            app.extract_archive_files()
+            app.process_extracted_files()
+        except SystemExit as exc:  # nbgrader's `fail` exits; say why instead
+            raise RuntimeError(f"nbgrader zip_collect failed (exit {exc.code}); see the messages above") from None
+        collected = submissions(os.path.join(api.coursedir.root, api.coursedir.submitted_directory), assignment)
+        for who in newest:
+            if who not in collected:
+                notes.setdefault(who, []).append("the upload held no notebook")
+        log(f"collected {len(newest)} upload(s) from {uploads} with nbgrader zip_collect")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return notes
+
+
+# -- copying a submission safely --------------------------------------------------------------------
+
+def copy_submission(src, dst):
+    """Copy a submission folder, leaving out links and special files; refuse absurd sizes."""
+    total, count = 0, 0
+    os.makedirs(dst, exist_ok=True)
+    skipped = []
+    for folder, dirs, files in os.walk(src):
+        rel = os.path.relpath(folder, src)
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                skipped.append(os.path.join(rel, name))
+                continue
+            total += os.path.getsize(path)
+            count += 1
+            if total > MAX_SUBMISSION_BYTES or count > MAX_SUBMISSION_FILES:
+                raise ValueError("the submission is too large (more than "
+                                 f"{MAX_SUBMISSION_BYTES >> 20} MB or {MAX_SUBMISSION_FILES} files)")
+            target = os.path.join(dst, rel, name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(path, target)
+    return [f"ignored {s} (a link or special file)" for s in skipped]
+
+
+# -- looking at the notebooks ------------------------------------------------------------------------
+
+def read_notebook(path):
+    """(notebook, None) or (None, a reason a student can understand)."""
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    name = os.path.basename(path)
+    if not raw.strip():
+        return None, f"{name} is an empty file"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, (f"{name} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}); "
+                      "save the notebook from Jupyter again")
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return None, f"{name} is not valid JSON ({exc}); the file is damaged, save it from Jupyter again"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - any reason nbformat gives
+        return None, f"{name} is JSON but not a Jupyter notebook ({type(exc).__name__}: {exc})"
+    if not isinstance(nb.get("cells"), list):
+        return None, f"{name} has no cells"
+    return nb, None
+
+
+def read_timestamp(folder):
+    """The submission time in ``folder/timestamp.txt`` if it is readable, else None (never changes files)."""
+    path = os.path.join(folder or "", "timestamp.txt")
+    try:
+        with open(path) as fh:
+            text = fh.read().strip()
+        parse_utc(text)
+        return text or None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def timestamp_ok(folder):
+    path = os.path.join(folder, "timestamp.txt")
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as fh:
+            text = fh.read().strip()
+        if text:
+            parse_utc(text)
+        return None
+    except (ValueError, OSError, UnicodeDecodeError):
+        os.remove(path)
+        return "ignored an unreadable timestamp.txt (no submission time recorded)"
+
+
+def inspect(folder, expected):
+    """Look at a submission (a scratch copy, repaired in place) before nbgrader grades it.
+
+    ``expected`` maps each notebook name of the assignment to :func:`tamper.expected_cells`.  Returns
+    ``{"notes": [...], "gradable": [names], "items": {grade_id: [reasons]}, "general": [reasons]}``.
+    A notebook that cannot be graded is removed from the copy, so nbgrader scores it as missing (0).
+    """
+    notes, gradable, items, general = [], [], {}, []
+    note = timestamp_ok(folder)
+    if note:
+        notes.append(note)
+    present = sorted(f for f in os.listdir(folder) if f.endswith(".ipynb"))
+    unknown = [f for f in present if f[:-len(".ipynb")] not in expected]
+    for name, cells in expected.items():
+        path = os.path.join(folder, name + ".ipynb")
+        if not os.path.exists(path):
+            renamed = _rename_lone_notebook(folder, name, unknown, cells, len(expected)) if unknown else None
+            if renamed:
+                notes.append(renamed)
+            else:
+                where = f" (found {', '.join(present)})" if present else ""
+                notes.append(f"{name}.ipynb is missing{where}: 0 points for its items")
+                continue
+        nb, problem = read_notebook(path)
+        if problem:
+            notes.append(problem + ": 0 points for its items")
+            os.remove(path)
+            continue
+        ids = _grade_ids(nb)
+        if cells and not ids & set(cells):
+            notes.append(f"{name}.ipynb has none of the cells of this assignment (a notebook from another "
+                         "assignment?): 0 points for its items")
+            os.remove(path)
+            continue
+        spec = nb.metadata.get("kernelspec") or {}
+        if spec.get("name") not in (None, "python3") or "2" == str(spec.get("language_version", ""))[:1]:
+            notes.append(f"{name}.ipynb asks for the kernel '{spec.get('name')}' ({spec.get('display_name', '?')}); "
+                         "it was graded with the assignment's Python 3 kernel")
+        per_item, overall = tamper.compare_with_gradebook(nb, cells)
+        for gid, reasons in per_item.items():
+            items.setdefault(gid, []).extend(reasons)
+        general.extend(overall)
+        if _repair(nb, cells):
+            nbformat.write(nb, path)
+        gradable.append(name)
+    for extra in unknown:
+        if os.path.exists(os.path.join(folder, extra)):
+            notes.append(f"ignored {extra}: the assignment has no notebook of that name")
+    return {"notes": notes, "gradable": gradable, "items": items, "general": general}
+
+
+def _grade_ids(nb):
+    ids = set()
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):
+            ids.add(meta["grade_id"])
+    return ids
+
+
+def _rename_lone_notebook(folder, name, unknown, cells, count):
+    """One notebook under another name (``00_warmup (1).ipynb``): grade it as the assignment's notebook."""
+    if count != 1 or len(unknown) != 1:
+        return None
+    other = unknown[0]
+    nb, problem = read_notebook(os.path.join(folder, other))
+    if problem or not (_grade_ids(nb) & set(cells)):
+        return None
+    os.rename(os.path.join(folder, other), os.path.join(folder, name + ".ipynb"))
+    unknown.remove(other)
+    return f"the notebook was handed in as {other}; graded as {name}.ipynb"
+
+
+def _repair(nb, cells):
+    """Put the instructor's metadata back where a submission broke it, so nbgrader can read it."""
+    changed = False
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is None:
+            continue
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        known = cells.get(gid) if isinstance(gid, str) else None
+        if known is None:
+            if not isinstance(meta, dict) or meta.get("grade") or meta.get("solution") or meta.get("locked") or gid:
+                del cell.metadata["nbgrader"]
+                changed = True
+            continue
+        want = {"grade": known["grade"], "solution": known["solution"],
+                "locked": known["locked"] or (known["grade"] and not known["solution"])}
+        if known["grade"]:
+            want["points"] = known["points"]
+        for key, value in want.items():
+            if meta.get(key) != value:
+                meta[key] = value
+                changed = True
+        meta.setdefault("schema_version", 3)
+    try:
+        MetadataValidator().validate_nb(nb)
+    except Exception:  # noqa: BLE001 - strip what nbgrader still cannot read
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if isinstance(meta, dict) and meta.get("grade_id") not in cells:
+                del cell.metadata["nbgrader"]
+                changed = True
+    return changed

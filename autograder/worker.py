@@ -1,0 +1,227 @@
+"""A grading worker: one submission at a time, in a scratch course of its own.
+
+The scratch course holds only this student's files, the assignment's supporting (non-notebook) files
+and a gradebook with just the assignment's definition -- never ``solutions/`` notebooks, the course
+gradebook or anyone else's work.  nbgrader's own Autograde converter grades there, with
+:class:`~autograder.execute.SandboxedExecute` in place of its Execute step; the parent process then copies
+the autograded folder and merges the scores (:mod:`autograder.gradebook`).
+
+Workers also write feedback (:mod:`autograder.feedback`), reading the course gradebook.
+"""
+import copy
+import os
+import shutil
+import sys
+import time
+import traceback
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.converters import Autograde
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute
+from nbgrader.utils import capture_log
+
+from . import collect, execute, gradebook, report, sandbox, tamper
+
+_zygote = None
+
+
+def start(preload=None):
+    """Start this worker's kernel zygote (once); without namespaces/pidfd, kernels start normally."""
+    global _zygote
+    if _zygote is None and sys.platform.startswith("linux") and hasattr(os, "pidfd_open"):
+        from .kernel import PRELOAD, Zygote
+        _zygote = Zygote(preload or PRELOAD)
+    execute.SandboxedExecute.zygote = _zygote
+    return _zygote
+
+
+def stop():
+    global _zygote
+    if _zygote is not None:
+        _zygote.close()
+        _zygote = None
+        execute.SandboxedExecute.zygote = None
+
+
+def autograde_preprocessors(configured):
+    """nbgrader's autograde pipeline with our Execute in place of its own."""
+    return [execute.SandboxedExecute if (pp is Execute or getattr(pp, "__name__", pp) == "Execute") else pp
+            for pp in configured]
+
+
+def run(job):
+    kind = job.get("kind", "grade")
+    try:
+        if kind == "grade":
+            return grade(job)
+        if kind == "feedback":
+            from .feedback import generate
+            return generate(job)
+        if kind == "finalize":
+            return finalize(job)
+        raise ValueError(f"unknown job {kind}")
+    except Exception as exc:  # noqa: BLE001 - a worker reports, it never dies of one submission
+        return {"kind": kind, "student": job.get("student"), "status": "error",
+                "notes": [f"the grader failed: {type(exc).__name__}: {exc}"], "log": traceback.format_exc()}
+
+
+def grade(job):
+    started = time.monotonic()
+    if _zygote is not None and _zygote.proc.poll() is not None:  # it died (out of memory?): start afresh
+        stop()
+        start()
+    student, assignment = job["student"], job["assignment"]
+    scratch = job["scratch"]
+    course = os.path.join(scratch, "course")
+    meta, run_dir, home, sock = (os.path.join(scratch, d) for d in ("meta", "run", "home", "sock"))
+    shutil.rmtree(scratch, ignore_errors=True)
+    for folder in (scratch, course, meta, run_dir, home, sock, os.path.join(home, "tmp")):
+        os.makedirs(folder, exist_ok=True)
+    os.chmod(scratch, 0o711)
+    os.chmod(course, 0o700)
+    os.chmod(meta, 0o700)
+    result = {"kind": "grade", "student": student, "status": "graded", "notes": [], "items": {},
+              "sandbox": {}, "scratch": scratch}
+
+    # the student's files, the assignment's data files, a gradebook with only the assignment
+    submitted = os.path.join(course, "submitted", student, assignment)
+    try:
+        result["notes"] += collect.copy_submission(job["submission"], submitted)
+    except ValueError as exc:
+        result.update(status="not gradable", notes=[str(exc)], seconds=round(time.monotonic() - started, 3))
+        return result
+    source = os.path.join(course, job["source_directory"], assignment)
+    os.makedirs(source)
+    if os.path.isdir(job["source_path"]):
+        for name in os.listdir(job["source_path"]):
+            path = os.path.join(job["source_path"], name)
+            if not name.endswith(".ipynb") and os.path.isfile(path) and not os.path.islink(path):
+                shutil.copy(path, source)
+    db = os.path.join(course, "gradebook.db")
+    gradebook.scratch_copy(job["template"], db, job["course_id"], assignment, student, job.get("context", {}))
+
+    with Gradebook(f"sqlite:///{db}", job["course_id"]) as gb:
+        expected = {nb.name: tamper.expected_cells(gb, nb.name, assignment)
+                    for nb in gb.find_assignment(assignment).notebooks}
+    seen = collect.inspect(submitted, expected)
+    result["notes"] += seen["notes"]
+    result["tampering"] = {"items": seen["items"], "general": seen["general"]}
+    if not seen["gradable"]:
+        result["status"] = "not gradable"
+        result["seconds"] = round(time.monotonic() - started, 3)
+        return result
+
+    config = copy.deepcopy(job["config"])
+    config.CourseDirectory.root = course
+    config.CourseDirectory.db_url = f"sqlite:///{db}"
+    config.CourseDirectory.submitted_directory = "submitted"
+    config.CourseDirectory.autograded_directory = "autograded"
+    config.CourseDirectory.source_directory = job["source_directory"]
+    configured = (config.Autograde.get("autograde_preprocessors", None)
+                  or Autograde.class_traits()["autograde_preprocessors"].default())
+    config.Autograde.autograde_preprocessors = autograde_preprocessors(configured)
+    # a deleted test cell comes back (nbgrader's own option), so its "no credit" reason has a place to show
+    config.OverwriteCells.add_missing_cells = True
+    plan = sandbox.plan(run_dir=run_dir, home=home, sock_dir=sock, report=os.path.join(meta, "sandbox.json"),
+                        read_only=job.get("read_only", []), hide=job.get("forbidden", []),
+                        memory_mb=job["limits"]["memory_mb"], nproc=job["limits"]["nproc"],
+                        fsize_mb=job["limits"]["fsize_mb"], cpu_seconds=job["limits"]["timeout"] + 30,
+                        network=job["limits"].get("network", False))
+    plan["status"] = os.path.join(meta, "status.json")
+    config.SandboxedExecute.sandbox = {"plan": plan, "run_dir": run_dir, "home": home,
+                                       "tmp": os.path.join(home, "tmp"), "sock_dir": sock}
+    config.SandboxedExecute.notebook_timeout = job["limits"]["timeout"]
+    if job["limits"].get("cell_timeout"):
+        config.Execute.timeout = job["limits"]["cell_timeout"]
+    config.SandboxedExecute.max_output_bytes = job["limits"]["max_output_bytes"]
+    config.SandboxedExecute.forbidden = job.get("forbidden", [])
+    config.SandboxedExecute.allowed = [run_dir, home]
+    config.SandboxedExecute.item_reasons = seen["items"]
+    config.SandboxedExecute.general_reasons = seen["general"]
+
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id, coursedir.student_id = assignment, student
+    app = Autograde(coursedir=coursedir, config=config)
+    app.force, app.create_student = True, True
+    execute.REPORTS.clear()
+    outcome = capture_log(app)
+    autograded = os.path.join(course, "autograded", student, assignment)
+    if not outcome["success"] or not os.path.isdir(autograded):
+        result.update(status="error", log=(outcome.get("log") or "") + (outcome.get("error") or ""))
+        result["notes"].append("nbgrader could not grade this submission: " + _last_error(result["log"]))
+        result["seconds"] = round(time.monotonic() - started, 3)
+        return result
+
+    result["autograded"] = autograded
+    result["scores"] = gradebook.scratch_results(db, job["course_id"], assignment, student)
+    for name in seen["gradable"]:
+        path = os.path.join(autograded, name + ".ipynb")
+        if os.path.exists(path):
+            nb = nbformat.read(path, as_version=4)
+            for item in report.item_outcomes(nb):
+                result["items"][item["grade_id"]] = item
+        run = execute.REPORTS.get(name, {})
+        if run.get("stopped"):
+            result["notes"].append(f"{name}: {run['stopped']}")
+        if run.get("truncated"):
+            result["notes"].append(f"{name}: output was cut off in {len(run['truncated'])} cell(s)")
+        result["notes"] += [f"{name}: {words}" for words in run.get("notes", [])]
+        events = run.get("events", [])
+        if events or run.get("general") or run.get("items"):
+            result["tampering"]["general"] = list(dict.fromkeys(result["tampering"]["general"] + events
+                                                                + run.get("general", [])))
+            for gid, reasons in run.get("items", {}).items():
+                merged = result["tampering"]["items"].setdefault(gid, [])
+                merged += [r for r in reasons if r not in merged]
+        result["sandbox"] = run.get("sandbox") or result["sandbox"]
+    result["seconds"] = round(time.monotonic() - started, 3)
+    return result
+
+
+def finalize(job):
+    """grades.csv and the report, once every score is merged (runs beside the last feedback jobs)."""
+    from .course import load_api
+    from .grade import export_csv
+    api = load_api(job["root"])
+    out = {"kind": "finalize", "status": "ok", "notes": []}
+    if job.get("export"):
+        out["grades_csv"] = export_csv(api)
+    if job.get("report"):
+        out["report"] = report.write(api, job["assignment"], log=lambda *_: None)
+    return out
+
+
+def _last_error(log):
+    lines = [line for line in (log or "").splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "Error" in line or "error" in line:
+            return line.strip()[:300]
+    return lines[-1].strip()[:300] if lines else "no details"
+
+
+def loop(conn, preload=None):
+    """The worker process: take jobs from the pipe until told to stop."""
+    import signal
+    try:
+        sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+    import warnings
+    warnings.filterwarnings("ignore", module="sqlalchemy")
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    try:
+        start(preload)
+        conn.send({"kind": "ready"})
+        while True:
+            try:
+                job = conn.recv()
+            except EOFError:
+                break
+            if job is None:
+                break
+            conn.send(run(job))
+    finally:
+        stop()

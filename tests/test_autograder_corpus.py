@@ -1,0 +1,172 @@
+"""Tampering, runaway code and bad files: the whole bad-submission corpus in ONE `autograder grade` call.
+
+Every entry of tests/submissions/corpus.py is a real notebook (or a damaged file) handed in by its own
+student, next to correct ones.  (That plain nbgrader is fooled by the tricks caught here is shown in
+test_autograder_grading.py, where the same notebooks also go through `nbgrader autograde`.)
+"""
+import json
+import os
+
+import nbformat
+import pytest
+from harness import BIN, Course, run
+
+from submissions import corpus
+
+WARMUP = corpus.WARMUP
+ITEMS = corpus.ITEMS
+FULL = {"test_central_difference": 2.0, "test_dy_dx": 1.0, "test_grad_f": 3.0}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = Course.copy(tmp_path_factory.mktemp("corpus"), [WARMUP])
+    corpus.submit_all(course)
+    proc = run([BIN / "autograder", "grade", WARMUP, "--cell-timeout", "4", "--timeout", "16", "--memory-mb", "768",
+                "--quiet"], cwd=course.root, check=False, timeout=600)
+    results = {p.stem: json.loads(p.read_text()) for p in (course.root / "reports" / WARMUP / "students").glob("*.json")}
+    return course, proc, results, course.scores(WARMUP)
+
+
+def auto(scores, student):
+    return {gid: scores[student].get(gid) for gid in ITEMS}
+
+
+def reasons(result):
+    tam = result.get("tampering", {})
+    return " | ".join(tam.get("general", []) + [r for rs in tam.get("items", {}).values() for r in rs])
+
+
+def test_every_submission_is_graded_without_a_crash(graded):
+    course, proc, results, scores = graded
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert set(results) == set(corpus.CORPUS)
+    assert not [s for s, r in results.items() if r["status"] == "error"]
+    assert set(scores) == set(corpus.CORPUS)  # each is in the gradebook, graded or zeroed
+
+
+def test_the_other_students_grading_is_unaffected(graded):
+    _, _, results, scores = graded
+    for student in ("good", "probe", "fork", "python2", "renamed", "memory", "sys_exit"):
+        assert auto(scores, student) == FULL, (student, results[student]["notes"])
+        assert not reasons(results[student]), student
+    assert auto(scores, "slip") == dict(FULL, test_grad_f=0.0)
+    assert auto(scores, "blank") == dict.fromkeys(ITEMS, 0.0)
+
+
+TAMPERED = {  # student -> (items that must get no credit, words of the reason)
+    "patch_checks": (["test_grad_f"], "matcalc.check_gradient was replaced"),
+    "patch_allclose": (["test_grad_f"], "numpy.allclose was replaced"),
+    "patch_testing": (["test_grad_f"], "numpy.testing.assert_allclose was replaced"),
+    "patch_assertion": (["test_grad_f"], "builtins.AssertionError was replaced"),
+    "swallow": (["test_grad_f"], "ast transformers were changed"),
+    "hide_traceback": (["test_grad_f"], "showtraceback was replaced"),
+    "redefine_f": (["test_grad_f"], "`f`, defined by the locked cell f_def and used by this test, was redefined"),
+    "edit_test": (["test_grad_f"], "the test cell 'test_grad_f' was edited"),
+    "delete_test": (["test_grad_f"], "the test cell 'test_grad_f' was deleted"),
+    "points": (["test_dy_dx"], "the points of 'test_dy_dx' were changed from 1 to 100"),
+    "grade_id": (["test_grad_f"], "the grade id of the test cell 'test_grad_f' was changed to 'test_mine'"),
+    "read_solutions": (ITEMS, "tried to access"),
+    "read_gradebook": (ITEMS, "gradebook.db"),
+    "read_other": (ITEMS, "submitted/good/00_warmup"),
+}
+
+
+@pytest.mark.parametrize("student", sorted(TAMPERED))
+def test_tampering_gets_no_credit_and_the_reason_is_in_the_results(graded, student):
+    course, _, results, scores = graded
+    zeroed, words = TAMPERED[student]
+    got = auto(scores, student)
+    assert all(got[gid] == 0 for gid in zeroed), got
+    assert words in reasons(results[student])
+    if student.startswith("read_"):  # the file stayed closed to the student's code
+        nb = nbformat.read(course.root / "autograded" / student / WARMUP / f"{WARMUP}.ipynb", as_version=4)
+        printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        assert "refused: [Errno 13]" in printed
+    feedback = (course.root / "feedback" / student / WARMUP / f"{WARMUP}.html").read_text()
+    assert "TamperingDetected" in feedback
+
+
+def test_runaway_code_ends_with_a_reason_and_partial_credit(graded):
+    course, _, results, scores = graded
+    notes = {s: " ".join(r["notes"]) for s, r in results.items()}
+    # an endless loop in one function: that test times out, the rest keep their points
+    assert auto(scores, "infinite") == dict(FULL, test_grad_f=0.0)
+    assert results["infinite"]["items"]["test_grad_f"]["message"].startswith("CellTimeoutError")
+    # a loop that ignores the interrupt: the kernel is stopped, later cells are not run
+    assert auto(scores, "unstoppable") == dict(FULL, test_grad_f=0.0)
+    assert "did not stop when interrupted" in notes["unstoppable"]
+    # the kernel dies (os._exit, a segfault) after test_dy_dx: the two earlier items keep their points
+    for student, words in (("os_exit", "exited with code 3"), ("crash", "crashed (SIGSEGV)")):
+        assert auto(scores, student) == dict(FULL, test_grad_f=0.0), student
+        assert words in notes[student] and "remaining cells were not run" in notes[student]
+    # every cell within its own limit, but the whole notebook past its wall-clock limit
+    assert auto(scores, "slow") == dict(FULL, test_grad_f=0.0)
+    assert "ran past its time limit of 16 s" in notes["slow"]
+    assert "ran out of memory (the limit is 768 MB)" in notes["memory"]
+    assert "called sys.exit()" in notes["sys_exit"]
+    # gigabytes of printing: cut off, and the autograded notebook stays small
+    assert auto(scores, "flood") == FULL
+    flood = course.root / "autograded" / "flood" / WARMUP / f"{WARMUP}.ipynb"
+    assert flood.stat().st_size < 3_000_000
+    # the fork that outlived its kernel is gone: no process of a sandbox user is left
+    from autograder.sandbox import UID_BASE
+    left = [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) is not None and _uid(p) >= UID_BASE]
+    assert not left, f"sandbox processes still running: {left}"
+
+
+def _uid(pid):
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("Uid:"))
+    except (OSError, StopIteration):
+        return None
+
+
+def test_the_sandbox_blocks_network_and_writes_outside_the_scratch_folder(graded):
+    """What the platform allows is enforced; what it does not is said in the results (never silently)."""
+    course, _, results, _ = graded
+    nb = nbformat.read(course.root / "autograded" / "probe" / WARMUP / f"{WARMUP}.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "SCRATCH: mine" in printed  # the probe ran, and its own scratch folder is writable
+    sandbox = results["probe"]["sandbox"]
+    assert {"network", "files", "limits", "user"} <= set(sandbox) and "memory 768 MB" in sandbox["limits"]
+    if sandbox["network"].startswith("none") or "no TCP" in sandbox["files"]:
+        assert "NETWORK: blocked" in printed and "NETWORK: open" not in printed
+    else:
+        assert "on" in sandbox["network"]
+    if sandbox["files"].startswith("Landlock"):
+        assert printed.count("WRITE: blocked") == 3 and "WRITE: allowed" not in printed
+    else:
+        assert sandbox["files"].startswith("no Landlock")
+    assert not (course.root / "escape.txt").exists()  # the course folder: by Landlock, or by the uid
+    if os.geteuid() == 0 and sandbox["user"].startswith("unprivileged"):
+        assert "UID 0" not in printed
+    elif os.geteuid() == 0:
+        assert sandbox["user"].startswith("root (cannot reach")  # said, not hidden
+
+
+BAD_FILES = {
+    "corrupted": "is not valid JSON",
+    "empty": "is an empty file",
+    "latin1": "is not UTF-8 text",
+    "missing": "00_warmup.ipynb is missing",
+    "other_assignment": "has none of the cells of this assignment",
+}
+
+
+@pytest.mark.parametrize("student", sorted(BAD_FILES))
+def test_bad_files_get_a_clear_message_and_zero(graded, student):
+    course, _, results, scores = graded
+    assert results[student]["status"] == "not gradable"
+    assert BAD_FILES[student] in " ".join(results[student]["notes"])
+    assert auto(scores, student) == dict.fromkeys(ITEMS, 0.0)
+    page = (course.root / "feedback" / student / WARMUP / f"{WARMUP}.html").read_text()
+    assert "could not be graded" in page
+
+
+def test_a_renamed_notebook_and_a_python2_kernelspec_are_graded_with_a_note(graded):
+    _, _, results, scores = graded
+    assert "handed in as 00_warmup (1).ipynb" in " ".join(results["renamed"]["notes"])
+    assert "asks for the kernel 'python2'" in " ".join(results["python2"]["notes"])
+    assert auto(scores, "renamed") == FULL and auto(scores, "python2") == FULL
