@@ -1,0 +1,159 @@
+"""Planted mistakes for assignments 01_derivative and 02_gradient, graded by the real nbgrader loop.
+
+For each assignment: one course copy, one submitted student per classic mistake plus one correct student,
+ONE autograde call. Each mistake must cost exactly the points of the item it belongs to, leave every other
+auto-graded item at full marks, and the error messages in the student's feedback must name the mistake.
+(The feedback also shows the visible test code, which contains some message texts, so the words are
+looked for in the raised errors only.)
+"""
+
+import pytest
+
+from harness import Course
+
+DERIVATIVE = "01_derivative"
+GRADIENT = "02_gradient"
+
+# ---------------------------------------------------------------- 01_derivative
+MISTAKES_01 = {
+    # student: (solution cell, wrong source, graded item that must drop to 0, words the feedback must contain)
+    "sign_error": ("dp", """
+def dp(x):
+    return 6 * x**2 + 10 * x + 1            # d/dx(−5x²) taken as +10x
+""", "test_dp", ["[sign error: the derivative of −5x² is −10x, not +10x]"]),
+    "missing_chain_rule_factor": ("dg", """
+def dg(x):
+    return np.cos(3 * x) - 2 * x * np.exp(-x**2)    # d/dx sin(3x) taken as cos(3x)
+""", "test_dg", ["[missing chain-rule factor: d/dx sin(3x) = 3 cos(3x), not cos(3x)]"]),
+    "chain_rule_sign_error": ("dg", """
+def dg(x):
+    return 3 * np.cos(3 * x) + 2 * x * np.exp(-x**2)
+""", "test_dg", ["[sign error: d/dx exp(−x²) = −2x exp(−x²)"]),
+    "forward_difference": ("central_difference", """
+def central_difference(f, x, h):
+    return (f(x + h) - f(x)) / h             # forward, error O(h)
+""", "test_central_difference", ["[forward difference used where central is asked]", "error is O(h)",
+                                 "returned 12.61"]),
+    "central_over_h": ("central_difference", """
+def central_difference(f, x, h):
+    return (f(x + h) - f(x - h)) / h
+""", "test_central_difference", ["[divided by h instead of 2h]"]),
+    "ascent_instead_of_descent": ("gradient_descent_1d", """
+def gradient_descent_1d(df, x0, lr, n_steps):
+    xs = [x0]
+    for _ in range(n_steps):
+        xs.append(xs[-1] + lr * df(xs[-1]))  # climbs
+    return np.array(xs)
+""", "test_gradient_descent_1d", ["[ascent direction: stepped with the derivative]", "x − lr·f'(x)"]),
+    "start_point_missing": ("gradient_descent_1d", """
+def gradient_descent_1d(df, x0, lr, n_steps):
+    xs, x = [], x0
+    for _ in range(n_steps):
+        x = x - lr * df(x)
+        xs.append(x)
+    return np.array(xs)
+""", "test_gradient_descent_1d", ["n_steps + 1 = 6 points", "the start x0 included"]),
+}
+
+# ---------------------------------------------------------------- 02_gradient
+MISTAKES_02 = {
+    "gradient_as_list": ("grad_f", """
+def grad_f(v):
+    x, y = v
+    return [2 * x + 3 * y, 3 * x - 3 * y**2]   # a Python list, not an array
+""", "test_grad_f", ["[wrong shape: returned a list]", "the gradient of a scalar has the shape of its input"]),
+    "partial_sign_error": ("grad_f", """
+def grad_f(v):
+    x, y = v
+    return np.array([2 * x + 3 * y, 3 * x + 3 * y**2])
+""", "test_grad_f", ["[sign error: ∂(−y³)/∂y = −3y², not +3y²]"]),
+    "partial_other_variable_not_fixed": ("grad_f", """
+def grad_f(v):
+    x, y = v
+    return np.array([2 * x + 3 * y, 3 * y - 3 * y**2])
+""", "test_grad_f", ["[∂(3xy)/∂y taken as 3y: x is held fixed"]),
+    "gradient_as_row": ("grad_h", """
+def grad_h(x):
+    return (2 * x / (1 + np.sum(x**2))).reshape(1, -1)   # a (1, n) row
+""", "test_grad_h", ["[wrong shape]", "shape (1, 3)", "the gradient of a scalar has the shape of its input, (3,)"]),
+    "missing_chain_rule_factor": ("grad_h", """
+def grad_h(x):
+    return 2 * x
+""", "test_grad_h", ["[missing chain-rule factor 1/(1 + ‖x‖²)"]),
+    "unnormalised_directional": ("directional_derivative", """
+def directional_derivative(g, u):
+    return float(np.sum(g * u))               # forgot to divide by ‖u‖
+""", "test_directional_derivative", ["[unnormalised direction]", "u has length ‖u‖ = 5"]),
+    "ascent_direction": ("steepest_descent_direction", """
+def steepest_descent_direction(g):
+    norm = np.linalg.norm(g)
+    return g / norm if norm > 0 else np.zeros_like(g)
+""", "test_steepest_descent_direction", ["[ascent direction returned where the descent direction is asked]"]),
+    "unnormalised_descent_direction": ("steepest_descent_direction", """
+def steepest_descent_direction(g):
+    return -g
+""", "test_steepest_descent_direction", ["[unnormalised direction]", "divide by ‖∇f‖"]),
+    "descent_direction_nan_at_zero": ("steepest_descent_direction", """
+def steepest_descent_direction(g):
+    return -g / np.linalg.norm(g)
+""", "test_steepest_descent_direction", ["[zero gradient]"]),
+}
+
+
+def graded(assignment, mistakes, tmp_path_factory):
+    """Submit a correct student and one student per mistake, autograde once; return the course and scores."""
+    course = Course.copy(tmp_path_factory.mktemp(assignment), [assignment])
+    course.submit(assignment, "correct", course.student_notebook(assignment))
+    for student, (cell, source, _, _) in mistakes.items():
+        course.submit(assignment, student, course.student_notebook(assignment, {cell: source}))
+    course.autograde(assignment)
+    maxes = course.max_scores(assignment)
+    auto = {gid for gid in maxes if gid.startswith("test_")}
+    return course, course.scores(assignment), {gid: maxes[gid] for gid in auto}
+
+
+@pytest.fixture(scope="module")
+def derivative_class(tmp_path_factory):
+    return graded(DERIVATIVE, MISTAKES_01, tmp_path_factory)
+
+
+def assert_only_item_lost(graded_class, assignment, student, item, words):
+    course, scores, auto = graded_class
+    assert scores[student][item] == 0, f"{student} kept points on {item}"
+    others = {gid: scores[student][gid] for gid in auto if gid != item}
+    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
+    messages = course.feedback_errors(assignment, student)
+    for word in words:
+        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+
+
+def test_derivative_correct_student_gets_every_point(derivative_class):
+    course, scores, auto = derivative_class
+    assert auto == {"test_dp": 2, "test_dg": 2, "test_central_difference": 3, "test_gradient_descent_1d": 2}
+    assert {gid: scores["correct"][gid] for gid in auto} == auto
+    assert course.feedback_errors(DERIVATIVE, "correct") == ""
+
+
+@pytest.mark.parametrize("student", sorted(MISTAKES_01))
+def test_derivative_mistake_costs_its_item_and_is_named(derivative_class, student):
+    _, _, item, words = MISTAKES_01[student]
+    assert_only_item_lost(derivative_class, DERIVATIVE, student, item, words)
+
+
+@pytest.fixture(scope="module")
+def gradient_class(tmp_path_factory):
+    return graded(GRADIENT, MISTAKES_02, tmp_path_factory)
+
+
+def test_gradient_correct_student_gets_every_point(gradient_class):
+    course, scores, auto = gradient_class
+    assert auto == {"test_grad_f": 2, "test_grad_h": 2, "test_directional_derivative": 2,
+                    "test_steepest_descent_direction": 2}
+    assert {gid: scores["correct"][gid] for gid in auto} == auto
+    assert course.feedback_errors(GRADIENT, "correct") == ""
+
+
+@pytest.mark.parametrize("student", sorted(MISTAKES_02))
+def test_gradient_mistake_costs_its_item_and_is_named(gradient_class, student):
+    _, _, item, words = MISTAKES_02[student]
+    assert_only_item_lost(gradient_class, GRADIENT, student, item, words)

@@ -1,0 +1,97 @@
+"""Planted mistakes for assignment 03_jacobian, graded by the real nbgrader loop.
+
+One course copy, one submitted student per classic mistake plus one correct student, ONE autograde call.
+Each mistake must cost exactly the points of the item it belongs to, leave every other auto-graded item at
+full marks, and the error messages in the student's feedback must name the mistake. (The feedback also shows
+the visible test code, which contains some message texts, so the words are looked for in the raised errors
+only.)
+"""
+
+import pytest
+
+from harness import Course
+
+JACOBIAN = "03_jacobian"
+
+MISTAKES_03 = {
+    # student: (solution cell, wrong source, graded item that must drop to 0, words the feedback must contain)
+    "transposed_nonsquare": ("jacobian_field", """
+def jacobian_field(v):
+    x, y, z = v
+    return np.array([[2 * x * y, z],
+                     [x**2, -3 * y**2],
+                     [3 * np.cos(3 * z), x]])      # denominator layout: one column per output
+""", "test_jacobian_field", ["[transposed]", "shape (3, 2) instead of (2, 3)", "numerator layout"]),
+    "transposed_square": ("jacobian_affine", """
+def jacobian_affine(W, b, x):
+    return W.T                                     # d2l.ai's ∂(Wx)/∂x in denominator layout
+""", "test_jacobian_affine", ["[transposed]", "returned the transpose of the right answer", "denominator layout"]),
+    "diagonal_as_vector": ("jac_mul", """
+def jac_mul_w(w, x):
+    return np.diag(x)
+
+def jac_mul_x(w, x):
+    return w                                       # the diagonal, not the diagonal matrix
+""", "test_jac_mul", ["[wrong shape]", "returned shape (3,)", "(3, 3)", "diagonal as a vector", "np.diag"]),
+    "quotient_sign_error": ("jac_div", """
+def jac_div_w(w, x):
+    return np.diag(1 / x)
+
+def jac_div_x(w, x):
+    return np.diag(w / x**2)                       # the minus sign of d(1/x) = −dx/x² is lost
+""", "test_jac_div", ["[sign error: dropped the minus sign", "−wᵢ/xᵢ²"]),
+    "missing_factor": ("jacobian_field", """
+def jacobian_field(v):
+    x, y, z = v
+    return np.array([[2 * x * y, x**2, np.cos(3 * z)],   # forgot the 3 of the inner function 3z
+                     [z, -3 * y**2, x]])
+""", "test_jacobian_field", ["[forgot the chain-rule factor 3 in ∂ sin(3z)/∂z = 3 cos(3z)]"]),
+    "missing_factor_z": ("jac_expand_reduce", """
+def jac_add_scalar(x, z):
+    return np.ones_like(x)
+
+def jac_sum_scaled(x, z):
+    return np.ones_like(x)                         # forgot the factor z
+""", "test_jac_expand_reduce", ["[∂ sum(z x)/∂x taken as a vector of ones: the factor z is missing]"]),
+    "expansion_as_scalar": ("jac_expand_reduce", """
+def jac_add_scalar(x, z):
+    return 1.0                                     # dyᵢ/dz = 1 for every i: a vector of ones
+
+def jac_sum_scaled(x, z):
+    return z * np.ones_like(x)
+""", "test_jac_expand_reduce", ["[returned a scalar]", "(4,) + () = (4,)"]),
+}
+
+
+@pytest.fixture(scope="module")
+def jacobian_class(tmp_path_factory):
+    """Submit a correct student and one student per mistake, autograde once."""
+    course = Course.copy(tmp_path_factory.mktemp(JACOBIAN), [JACOBIAN])
+    course.submit(JACOBIAN, "correct", course.student_notebook(JACOBIAN))
+    for student, (cell, source, _, _) in MISTAKES_03.items():
+        course.submit(JACOBIAN, student, course.student_notebook(JACOBIAN, {cell: source}))
+    course.autograde(JACOBIAN)
+    maxes = course.max_scores(JACOBIAN)
+    auto = {gid: maxes[gid] for gid in maxes if gid.startswith("test_")}
+    return course, course.scores(JACOBIAN), auto
+
+
+def test_jacobian_correct_student_gets_every_point(jacobian_class):
+    course, scores, auto = jacobian_class
+    assert set(auto) == {"test_jacobian_field", "test_jac_mul", "test_jac_div", "test_jacobian_affine",
+                         "test_jac_expand_reduce"}
+    assert all(points > 0 for points in auto.values())
+    assert {gid: scores["correct"][gid] for gid in auto} == auto
+    assert course.feedback_errors(JACOBIAN, "correct") == ""
+
+
+@pytest.mark.parametrize("student", sorted(MISTAKES_03))
+def test_jacobian_mistake_costs_its_item_and_is_named(jacobian_class, student):
+    course, scores, auto = jacobian_class
+    _, _, item, words = MISTAKES_03[student]
+    assert scores[student][item] == 0, f"{student} kept points on {item}"
+    others = {gid: scores[student][gid] for gid in auto if gid != item}
+    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
+    messages = course.feedback_errors(JACOBIAN, student)
+    for word in words:
+        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"

@@ -1,0 +1,101 @@
+"""Planted mistakes for assignment 05_matrix_derivatives, graded by the real nbgrader loop.
+
+One course copy, one submitted student per classic mistake plus one correct student, ONE autograde call.
+Each mistake must cost exactly the points of the item it belongs to, leave every other auto-graded item at
+full marks, and the error messages in the student's feedback must name the mistake. (The feedback also shows
+the visible test code, which contains the mistake labels, so the words are looked for in the raised errors only.)
+"""
+
+import pytest
+
+from harness import Course
+
+MATRIX = "05_matrix_derivatives"
+
+MISTAKES_05 = {
+    # student: (solution cell, wrong source, graded item that must drop to 0, words the feedback must contain)
+    "trace_transposed": ("grad_trace", """
+def grad_trace(X, A):
+    return A                                # ∂tr(AX)/∂X taken as A: the transpose
+""", "test_grad_trace", ["[transposed]", "returned the transpose of the right answer: shape (2, 3) instead of (3, 2)"]),
+    "bilinear_transposed": ("grad_bilinear", """
+def grad_bilinear(X, a, b):
+    return np.outer(b, a)                   # b aᵀ instead of a bᵀ
+""", "test_grad_bilinear", ["[transposed]"]),
+    "quadratic_two_a_x": ("grad_quadratic_form", """
+def grad_quadratic_form(x, A):
+    return 2 * A @ x                        # the rule for symmetric A
+""", "test_grad_quadratic_form", ["[used 2Ax, which is right only for symmetric A", "(A + Aᵀ)x"]),
+    "quadratic_a_x": ("grad_quadratic_form", """
+def grad_quadratic_form(x, A):
+    return A @ x                            # only one of the two terms
+""", "test_grad_quadratic_form", ["[used Ax: x appears twice", "Ax + Aᵀx"]),
+    "lsq_missing_factor_2": ("grad_least_squares", """
+def grad_least_squares(X, A, B):
+    return A.T @ (A @ X - B)                # forgot the 2 of the square
+""", "test_grad_least_squares", ["[missing the factor 2", "2Aᵀ(AX − B)"]),
+    "lsq_sign_error": ("grad_least_squares", """
+def grad_least_squares(X, A, B):
+    return 2 * A.T @ (B - A @ X)            # residual taken the wrong way round
+""", "test_grad_least_squares", ["[sign error: the residual is AX − B"]),
+    "logdet_inverse_not_transposed": ("grad_logdet", """
+def grad_logdet(X):
+    return np.linalg.inv(X)                 # X⁻¹ instead of X⁻ᵀ
+""", "test_grad_logdet", ["[returned X⁻¹ instead of X⁻ᵀ", "transposed inverse"]),
+    "square_scalar_rule": ("d_square", """
+def d_square(X, V):
+    return 2 * X @ V                        # the scalar rule d(x²) = 2x dx
+""", "test_d_square", ["[used 2X dX (the scalar rule)", "d(X²) = X dX + dX X"]),
+    "inverse_scalar_rule": ("d_inverse", """
+def d_inverse(X, V):
+    Xi = np.linalg.inv(X)
+    return -Xi @ Xi @ V                     # the scalar rule d(1/x) = −dx/x²
+""", "test_d_inverse", ["[used −X⁻² dX (the scalar rule", "d(X⁻¹) = −X⁻¹ dX X⁻¹"]),
+}
+
+
+@pytest.fixture(scope="module")
+def matrix_class(tmp_path_factory):
+    """Submit a correct student and one student per mistake, autograde once."""
+    course = Course.copy(tmp_path_factory.mktemp(MATRIX), [MATRIX])
+    course.submit(MATRIX, "correct", course.student_notebook(MATRIX))
+    for student, (cell, source, _, _) in MISTAKES_05.items():
+        course.submit(MATRIX, student, course.student_notebook(MATRIX, {cell: source}))
+    course.autograde(MATRIX)
+    maxes = course.max_scores(MATRIX)
+    auto = {gid: maxes[gid] for gid in maxes if gid.startswith("test_")}
+    return course, course.scores(MATRIX), auto
+
+
+def test_correct_student_gets_every_point(matrix_class):
+    course, scores, auto = matrix_class
+    assert auto == {"test_grad_trace": 2, "test_grad_bilinear": 1, "test_grad_quadratic_form": 2,
+                    "test_grad_least_squares": 3, "test_grad_logdet": 2, "test_d_square": 2, "test_d_inverse": 2}
+    assert {gid: scores["correct"][gid] for gid in auto} == auto
+    assert course.feedback_errors(MATRIX, "correct") == ""
+
+
+@pytest.mark.parametrize("student", sorted(MISTAKES_05))
+def test_mistake_costs_its_item_and_is_named(matrix_class, student):
+    course, scores, auto = matrix_class
+    _, _, item, words = MISTAKES_05[student]
+    assert scores[student][item] == 0, f"{student} kept points on {item}"
+    others = {gid: scores[student][gid] for gid in auto if gid != item}
+    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
+    messages = course.feedback_errors(MATRIX, student)
+    for word in words:
+        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+
+
+def test_hard_coded_answers_fail_the_hidden_tests(tmp_path):
+    """Answers right only at the visible points (constants, or square/symmetric-only shortcuts) lose the item."""
+    course = Course.copy(tmp_path, [MATRIX])
+    hard = {
+        "grad_trace": "def grad_trace(X, A):\n    return np.array([[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])\n",
+        "grad_logdet": "def grad_logdet(X):\n    return np.linalg.inv(X).T if X.shape[0] <= 3 else np.linalg.inv(X)\n",
+    }
+    course.submit(MATRIX, "hardcoder", course.student_notebook(MATRIX, hard))
+    course.autograde(MATRIX)
+    scores = course.scores(MATRIX)["hardcoder"]
+    assert scores["test_grad_trace"] == 0 and scores["test_grad_logdet"] == 0
+    assert scores["test_grad_least_squares"] == 3

@@ -1,0 +1,94 @@
+"""Planted mistakes for assignment 10_perceptron_regression, graded by the real nbgrader loop.
+
+One course copy, one submitted student per classic mistake plus one correct student, ONE autograde call.
+Each mistake must cost exactly the points of the item it belongs to, leave every other auto-graded item at
+full marks, and the error messages in the student's feedback must name the mistake.
+"""
+import pytest
+
+from harness import Course
+
+ASSIGNMENT = "10_perceptron_regression"
+
+MISTAKES = {
+    # student: (solution cell, wrong source, graded item that must drop to 0, words the feedback must contain)
+    "bias_not_summed": ("batch_gradient", """
+def batch_gradient(w, b, X, y):
+    m = X.shape[1]
+    error = w @ X + b - y
+    return error @ X.T / m, error / m          # one bias gradient per example
+""", "test_batch_gradient", ["[missing batch sum]", "shared by the whole batch"]),
+    "bias_without_keepdims": ("batch_gradient", """
+def batch_gradient(w, b, X, y):
+    m = X.shape[1]
+    error = w @ X + b - y
+    return error @ X.T / m, np.sum(error, axis=1) / m      # shape (1,), not (1, 1)
+""", "test_batch_gradient", ["[missing keepdims]", "keepdims=True"]),
+    "bias_as_a_number": ("batch_gradient", """
+def batch_gradient(w, b, X, y):
+    m = X.shape[1]
+    error = w @ X + b - y
+    return error @ X.T / m, np.mean(error)                 # a number, not shape (1, 1)
+""", "test_batch_gradient", ["[missing keepdims: db is a single number", "keepdims=True"]),
+    "elementwise_product": ("batch_gradient", """
+def batch_gradient(w, b, X, y):
+    m = X.shape[1]
+    error = w @ X + b - y
+    return error * X / m, np.sum(error, axis=1, keepdims=True) / m
+""", "test_batch_gradient", ["[used * (element-wise) where the matrix product belongs", "(ŷ − y) @ Xᵀ"]),
+    "missing_one_over_m": ("batch_gradient", """
+def batch_gradient(w, b, X, y):
+    error = w @ X + b - y
+    return error @ X.T, np.sum(error, axis=1, keepdims=True)
+""", "test_batch_gradient", ["[missing 1/m", "MEAN over the m examples"]),
+    "transposed_weight_gradient": ("batch_gradient", """
+def batch_gradient(w, b, X, y):
+    m = X.shape[1]
+    error = w @ X + b - y
+    return X @ error.T / m, np.sum(error, axis=1, keepdims=True) / m
+""", "test_batch_gradient", ["[transposed]", "shape (2, 1) instead of (1, 2)"]),
+    "batch_sign_error": ("batch_gradient", """
+def batch_gradient(w, b, X, y):
+    m = X.shape[1]
+    error = y - (w @ X + b)                     # y − ŷ instead of ŷ − y
+    return error @ X.T / m, np.sum(error, axis=1, keepdims=True) / m
+""", "test_batch_gradient", ["[sign error: ∂L/∂ŷ = ŷ − y, not y − ŷ]"]),
+    "single_sign_error": ("single_example_gradient", """
+def single_example_gradient(w, b, x, y):
+    error = y - (w @ x + b)                     # y − ŷ instead of ŷ − y
+    return error * x, error
+""", "test_single_example_gradient", ["[sign error: ∂L/∂ŷ = −(y − ŷ) = ŷ − y", "not (y − ŷ) x"]),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = Course.copy(tmp_path_factory.mktemp(ASSIGNMENT), [ASSIGNMENT])
+    course.submit(ASSIGNMENT, "correct", course.student_notebook(ASSIGNMENT))
+    for student, (cell, source, _, _) in MISTAKES.items():
+        course.submit(ASSIGNMENT, student, course.student_notebook(ASSIGNMENT, {cell: source}))
+    course.autograde(ASSIGNMENT)
+    maxes = course.max_scores(ASSIGNMENT)
+    auto = {gid: maxes[gid] for gid in maxes if gid.startswith("test_")}
+    return course, course.scores(ASSIGNMENT), auto
+
+
+def test_correct_student_gets_every_point(graded):
+    course, scores, auto = graded
+    assert set(auto) == {"test_predict", "test_loss", "test_single_example_gradient", "test_batch_gradient",
+                         "test_train"}
+    assert all(points > 0 for points in auto.values())
+    assert {gid: scores["correct"][gid] for gid in auto} == auto
+    assert course.feedback_errors(ASSIGNMENT, "correct") == ""
+
+
+@pytest.mark.parametrize("student", sorted(MISTAKES))
+def test_each_mistake_loses_only_its_item_and_is_named(graded, student):
+    course, scores, auto = graded
+    _, _, item, words = MISTAKES[student]
+    assert scores[student][item] == 0, f"{student} kept points on {item}"
+    others = {gid: scores[student][gid] for gid in auto if gid != item}
+    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
+    messages = course.feedback_errors(ASSIGNMENT, student)
+    for word in words:
+        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
