@@ -229,7 +229,7 @@ class SandboxedExecute(Execute):
 
     def _why_stopped(self, exc):
         if isinstance(exc, CellTimeoutError):
-            return (f"a cell did not finish within its time limit and did not stop when interrupted; "
+            return ("a cell did not finish within its time limit and did not stop when interrupted; "
                     "the kernel was stopped and the remaining cells were not run")
         code = self._kernel_exit_code()
         return f"{_signal_words(code)}; the remaining cells were not run"

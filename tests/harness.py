@@ -148,3 +148,40 @@ class Course:
             if starts:
                 messages.append(text[starts[-1]:])
         return "\n".join(messages)
+
+
+class PlantedMistakes:
+    """One assignment graded once by ``nbgrader autograde``: a correct student and one student per mistake.
+
+    ``mistakes`` maps a student to (solution cell, wrong source, graded item that must drop to 0, words
+    the feedback's error messages must contain).
+    """
+
+    def __init__(self, tmp_path_factory, assignment, mistakes):
+        self.assignment, self.mistakes = assignment, mistakes
+        self.course = Course.copy(tmp_path_factory.mktemp(assignment), [assignment])
+        self.course.submit(assignment, "correct", self.course.student_notebook(assignment))
+        for student, (cell, source, _, _) in mistakes.items():
+            self.course.submit(assignment, student, self.course.student_notebook(assignment, {cell: source}))
+        self.course.autograde(assignment)
+        maxes = self.course.max_scores(assignment)
+        self.auto = {gid: points for gid, points in maxes.items() if gid.startswith("test_")}
+        self.scores = self.course.scores(assignment)
+
+    def assert_correct_student_gets_every_point(self, items):
+        """``items``: the auto-graded grade ids (a set), or {grade id: points}."""
+        assert (self.auto if isinstance(items, dict) else set(self.auto)) == items
+        assert all(points > 0 for points in self.auto.values())
+        assert {gid: self.scores["correct"][gid] for gid in self.auto} == self.auto
+        assert self.course.feedback_errors(self.assignment, "correct") == ""
+
+    def assert_only_item_lost(self, student):
+        """The student's mistake costs its item, nothing else, and the feedback names it."""
+        _, _, item, words = self.mistakes[student]
+        got = self.scores[student]
+        assert got[item] == 0, f"{student} kept points on {item}"
+        others = {gid: got[gid] for gid in self.auto if gid != item}
+        assert others == {gid: self.auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
+        messages = self.course.feedback_errors(self.assignment, student)
+        for word in words:
+            assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"

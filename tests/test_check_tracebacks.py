@@ -1,7 +1,6 @@
 """In a real kernel, a failed check shows the student's cell and the diagnosis, not matcalc's internals."""
 import re
 
-import nbformat
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 

@@ -9,7 +9,7 @@ looked for in the raised errors only.)
 
 import pytest
 
-from harness import Course
+from harness import PlantedMistakes
 
 DERIVATIVE = "01_derivative"
 GRADIENT = "02_gradient"
@@ -100,60 +100,33 @@ def steepest_descent_direction(g):
 }
 
 
-def graded(assignment, mistakes, tmp_path_factory):
-    """Submit a correct student and one student per mistake, autograde once; return the course and scores."""
-    course = Course.copy(tmp_path_factory.mktemp(assignment), [assignment])
-    course.submit(assignment, "correct", course.student_notebook(assignment))
-    for student, (cell, source, _, _) in mistakes.items():
-        course.submit(assignment, student, course.student_notebook(assignment, {cell: source}))
-    course.autograde(assignment)
-    maxes = course.max_scores(assignment)
-    auto = {gid for gid in maxes if gid.startswith("test_")}
-    return course, course.scores(assignment), {gid: maxes[gid] for gid in auto}
-
-
 @pytest.fixture(scope="module")
 def derivative_class(tmp_path_factory):
-    return graded(DERIVATIVE, MISTAKES_01, tmp_path_factory)
-
-
-def assert_only_item_lost(graded_class, assignment, student, item, words):
-    course, scores, auto = graded_class
-    assert scores[student][item] == 0, f"{student} kept points on {item}"
-    others = {gid: scores[student][gid] for gid in auto if gid != item}
-    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
-    messages = course.feedback_errors(assignment, student)
-    for word in words:
-        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+    return PlantedMistakes(tmp_path_factory, DERIVATIVE, MISTAKES_01)
 
 
 def test_derivative_correct_student_gets_every_point(derivative_class):
-    course, scores, auto = derivative_class
-    assert auto == {"test_dp": 2, "test_dg": 2, "test_central_difference": 3, "test_gradient_descent_1d": 2}
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(DERIVATIVE, "correct") == ""
+    derivative_class.assert_correct_student_gets_every_point(
+        {"test_dp": 2, "test_dg": 2, "test_central_difference": 3, "test_gradient_descent_1d": 2})
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES_01))
 def test_derivative_mistake_costs_its_item_and_is_named(derivative_class, student):
-    _, _, item, words = MISTAKES_01[student]
-    assert_only_item_lost(derivative_class, DERIVATIVE, student, item, words)
+    derivative_class.assert_only_item_lost(student)
 
 
 @pytest.fixture(scope="module")
 def gradient_class(tmp_path_factory):
-    return graded(GRADIENT, MISTAKES_02, tmp_path_factory)
+    return PlantedMistakes(tmp_path_factory, GRADIENT, MISTAKES_02)
 
 
 def test_gradient_correct_student_gets_every_point(gradient_class):
-    course, scores, auto = gradient_class
-    assert auto == {"test_grad_f": 2, "test_grad_h": 2, "test_directional_derivative": 2,
-                    "test_steepest_descent_direction": 2}
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(GRADIENT, "correct") == ""
+    gradient_class.assert_correct_student_gets_every_point({
+        "test_grad_f": 2, "test_grad_h": 2, "test_directional_derivative": 2,
+        "test_steepest_descent_direction": 2,
+    })
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES_02))
 def test_gradient_mistake_costs_its_item_and_is_named(gradient_class, student):
-    _, _, item, words = MISTAKES_02[student]
-    assert_only_item_lost(gradient_class, GRADIENT, student, item, words)
+    gradient_class.assert_only_item_lost(student)

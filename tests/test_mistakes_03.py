@@ -9,7 +9,7 @@ only.)
 
 import pytest
 
-from harness import Course
+from harness import PlantedMistakes
 
 JACOBIAN = "03_jacobian"
 
@@ -65,33 +65,15 @@ def jac_sum_scaled(x, z):
 
 @pytest.fixture(scope="module")
 def jacobian_class(tmp_path_factory):
-    """Submit a correct student and one student per mistake, autograde once."""
-    course = Course.copy(tmp_path_factory.mktemp(JACOBIAN), [JACOBIAN])
-    course.submit(JACOBIAN, "correct", course.student_notebook(JACOBIAN))
-    for student, (cell, source, _, _) in MISTAKES_03.items():
-        course.submit(JACOBIAN, student, course.student_notebook(JACOBIAN, {cell: source}))
-    course.autograde(JACOBIAN)
-    maxes = course.max_scores(JACOBIAN)
-    auto = {gid: maxes[gid] for gid in maxes if gid.startswith("test_")}
-    return course, course.scores(JACOBIAN), auto
+    return PlantedMistakes(tmp_path_factory, JACOBIAN, MISTAKES_03)
 
 
 def test_jacobian_correct_student_gets_every_point(jacobian_class):
-    course, scores, auto = jacobian_class
-    assert set(auto) == {"test_jacobian_field", "test_jac_mul", "test_jac_div", "test_jacobian_affine",
-                         "test_jac_expand_reduce"}
-    assert all(points > 0 for points in auto.values())
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(JACOBIAN, "correct") == ""
+    jacobian_class.assert_correct_student_gets_every_point({
+        "test_jacobian_field", "test_jac_mul", "test_jac_div", "test_jacobian_affine", "test_jac_expand_reduce"
+    })
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES_03))
 def test_jacobian_mistake_costs_its_item_and_is_named(jacobian_class, student):
-    course, scores, auto = jacobian_class
-    _, _, item, words = MISTAKES_03[student]
-    assert scores[student][item] == 0, f"{student} kept points on {item}"
-    others = {gid: scores[student][gid] for gid in auto if gid != item}
-    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
-    messages = course.feedback_errors(JACOBIAN, student)
-    for word in words:
-        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+    jacobian_class.assert_only_item_lost(student)

@@ -8,7 +8,7 @@ the visible test code, which contains the message texts, so the words are looked
 
 import pytest
 
-from harness import Course
+from harness import PlantedMistakes
 
 CHAIN = "04_chain_rule"
 
@@ -66,33 +66,15 @@ MISTAKES_04.update(HARD_CODED_04)
 
 @pytest.fixture(scope="module")
 def chain_class(tmp_path_factory):
-    """Submit a correct student and one student per mistake, autograde once."""
-    course = Course.copy(tmp_path_factory.mktemp(CHAIN), [CHAIN])
-    course.submit(CHAIN, "correct", course.student_notebook(CHAIN))
-    for student, (cell, source, _, _) in MISTAKES_04.items():
-        course.submit(CHAIN, student, course.student_notebook(CHAIN, {cell: source}))
-    course.autograde(CHAIN)
-    maxes = course.max_scores(CHAIN)
-    auto = {gid: maxes[gid] for gid in maxes if gid.startswith("test_")}
-    return course, course.scores(CHAIN), auto
+    return PlantedMistakes(tmp_path_factory, CHAIN, MISTAKES_04)
 
 
 def test_chain_rule_correct_student_gets_every_point(chain_class):
-    course, scores, auto = chain_class
-    assert set(auto) == {"test_dy_dx", "test_dy_dx_vector", "test_total_derivative", "test_jacobian_h",
-                         "test_neuron_gradients"}
-    assert all(points > 0 for points in auto.values())
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(CHAIN, "correct") == ""
+    chain_class.assert_correct_student_gets_every_point({
+        "test_dy_dx", "test_dy_dx_vector", "test_total_derivative", "test_jacobian_h", "test_neuron_gradients"
+    })
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES_04))
 def test_chain_rule_mistake_costs_its_item_and_is_named(chain_class, student):
-    _, _, item, words = MISTAKES_04[student]
-    course, scores, auto = chain_class
-    assert scores[student][item] == 0, f"{student} kept points on {item}"
-    others = {gid: scores[student][gid] for gid in auto if gid != item}
-    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
-    messages = course.feedback_errors(CHAIN, student)
-    for word in words:
-        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+    chain_class.assert_only_item_lost(student)

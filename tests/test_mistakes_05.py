@@ -8,7 +8,7 @@ the visible test code, which contains the mistake labels, so the words are looke
 
 import pytest
 
-from harness import Course
+from harness import Course, PlantedMistakes
 
 MATRIX = "05_matrix_derivatives"
 
@@ -56,35 +56,19 @@ def d_inverse(X, V):
 
 @pytest.fixture(scope="module")
 def matrix_class(tmp_path_factory):
-    """Submit a correct student and one student per mistake, autograde once."""
-    course = Course.copy(tmp_path_factory.mktemp(MATRIX), [MATRIX])
-    course.submit(MATRIX, "correct", course.student_notebook(MATRIX))
-    for student, (cell, source, _, _) in MISTAKES_05.items():
-        course.submit(MATRIX, student, course.student_notebook(MATRIX, {cell: source}))
-    course.autograde(MATRIX)
-    maxes = course.max_scores(MATRIX)
-    auto = {gid: maxes[gid] for gid in maxes if gid.startswith("test_")}
-    return course, course.scores(MATRIX), auto
+    return PlantedMistakes(tmp_path_factory, MATRIX, MISTAKES_05)
 
 
 def test_correct_student_gets_every_point(matrix_class):
-    course, scores, auto = matrix_class
-    assert auto == {"test_grad_trace": 2, "test_grad_bilinear": 1, "test_grad_quadratic_form": 2,
-                    "test_grad_least_squares": 3, "test_grad_logdet": 2, "test_d_square": 2, "test_d_inverse": 2}
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(MATRIX, "correct") == ""
+    matrix_class.assert_correct_student_gets_every_point({
+        "test_grad_trace": 2, "test_grad_bilinear": 1, "test_grad_quadratic_form": 2,
+        "test_grad_least_squares": 3, "test_grad_logdet": 2, "test_d_square": 2, "test_d_inverse": 2,
+    })
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES_05))
 def test_mistake_costs_its_item_and_is_named(matrix_class, student):
-    course, scores, auto = matrix_class
-    _, _, item, words = MISTAKES_05[student]
-    assert scores[student][item] == 0, f"{student} kept points on {item}"
-    others = {gid: scores[student][gid] for gid in auto if gid != item}
-    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
-    messages = course.feedback_errors(MATRIX, student)
-    for word in words:
-        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+    matrix_class.assert_only_item_lost(student)
 
 
 def test_hard_coded_answers_fail_the_hidden_tests(tmp_path):

@@ -9,7 +9,7 @@ looked for in the raised errors only.)
 
 import pytest
 
-from harness import Course
+from harness import PlantedMistakes
 
 HESSIAN = "06_hessian"
 OPTIMALITY = "07_optimality"
@@ -109,63 +109,34 @@ def stationary_points_and_labels(a, c):
 }
 
 
-def graded(assignment, mistakes, tmp_path_factory):
-    """Submit a correct student and one student per mistake, autograde once; return the course and scores."""
-    course = Course.copy(tmp_path_factory.mktemp(assignment), [assignment])
-    course.submit(assignment, "correct", course.student_notebook(assignment))
-    for student, (cell, source, _, _) in mistakes.items():
-        course.submit(assignment, student, course.student_notebook(assignment, {cell: source}))
-    course.autograde(assignment)
-    maxes = course.max_scores(assignment)
-    auto = {gid for gid in maxes if gid.startswith("test_")}
-    return course, course.scores(assignment), {gid: maxes[gid] for gid in auto}
-
-
 @pytest.fixture(scope="module")
 def hessian_class(tmp_path_factory):
-    return graded(HESSIAN, MISTAKES_06, tmp_path_factory)
+    return PlantedMistakes(tmp_path_factory, HESSIAN, MISTAKES_06)
 
 
 @pytest.fixture(scope="module")
 def optimality_class(tmp_path_factory):
-    return graded(OPTIMALITY, MISTAKES_07, tmp_path_factory)
-
-
-def assert_only_item_lost(graded_class, assignment, student, item, words):
-    course, scores, auto = graded_class
-    assert scores[student][item] == 0, f"{student} kept points on {item}"
-    others = {gid: scores[student][gid] for gid in auto if gid != item}
-    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
-    messages = course.feedback_errors(assignment, student)
-    for word in words:
-        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+    return PlantedMistakes(tmp_path_factory, OPTIMALITY, MISTAKES_07)
 
 
 def test_hessian_correct_student_gets_every_point(hessian_class):
-    course, scores, auto = hessian_class
-    assert set(auto) == {"test_hessian_f", "test_hessian_quadratic_form", "test_hessian_logsumexp",
-                         "test_classify_stationary_point"}
-    assert all(points > 0 for points in auto.values())
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(HESSIAN, "correct") == ""
+    hessian_class.assert_correct_student_gets_every_point({
+        "test_hessian_f", "test_hessian_quadratic_form", "test_hessian_logsumexp", "test_classify_stationary_point"
+    })
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES_06))
 def test_hessian_mistake_costs_its_item_and_is_named(hessian_class, student):
-    _, _, item, words = MISTAKES_06[student]
-    assert_only_item_lost(hessian_class, HESSIAN, student, item, words)
+    hessian_class.assert_only_item_lost(student)
 
 
 def test_optimality_correct_student_gets_every_point(optimality_class):
-    course, scores, auto = optimality_class
-    assert set(auto) == {"test_grad_quadratic", "test_stationary_point_quadratic", "test_hessian_g",
-                         "test_optimality_conditions", "test_stationary_points_and_labels"}
-    assert all(points > 0 for points in auto.values())
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(OPTIMALITY, "correct") == ""
+    optimality_class.assert_correct_student_gets_every_point({
+        "test_grad_quadratic", "test_stationary_point_quadratic", "test_hessian_g",
+        "test_optimality_conditions", "test_stationary_points_and_labels"
+    })
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES_07))
 def test_optimality_mistake_costs_its_item_and_is_named(optimality_class, student):
-    _, _, item, words = MISTAKES_07[student]
-    assert_only_item_lost(optimality_class, OPTIMALITY, student, item, words)
+    optimality_class.assert_only_item_lost(student)

@@ -8,7 +8,7 @@ code, which contains some message texts, so the words are looked for in the rais
 
 import pytest
 
-from harness import Course
+from harness import PlantedMistakes
 
 ASSIGNMENT = "08_gradient_descent"
 
@@ -131,23 +131,11 @@ ITEMS = {"test_grad_quadratic_form", "test_gd_step", "test_gradient_descent", "t
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    """Submit a correct student and one student per mistake, autograde once; return the course and scores."""
-    course = Course.copy(tmp_path_factory.mktemp(ASSIGNMENT), [ASSIGNMENT])
-    course.submit(ASSIGNMENT, "correct", course.student_notebook(ASSIGNMENT))
-    for student, (cell, source, _, _) in MISTAKES.items():
-        course.submit(ASSIGNMENT, student, course.student_notebook(ASSIGNMENT, {cell: source}))
-    course.autograde(ASSIGNMENT)
-    maxes = course.max_scores(ASSIGNMENT)
-    auto = {gid: maxes[gid] for gid in maxes if gid.startswith("test_")}
-    return course, course.scores(ASSIGNMENT), auto
+    return PlantedMistakes(tmp_path_factory, ASSIGNMENT, MISTAKES)
 
 
 def test_correct_student_gets_every_point(graded_class):
-    course, scores, auto = graded_class
-    assert set(auto) == ITEMS
-    assert all(points > 0 for points in auto.values())
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(ASSIGNMENT, "correct") == ""
+    graded_class.assert_correct_student_gets_every_point(ITEMS)
 
 
 def test_every_classic_mistake_is_planted():
@@ -157,11 +145,4 @@ def test_every_classic_mistake_is_planted():
 
 @pytest.mark.parametrize("student", sorted(MISTAKES))
 def test_mistake_costs_its_item_and_is_named(graded_class, student):
-    course, scores, auto = graded_class
-    _, _, item, words = MISTAKES[student]
-    assert scores[student][item] == 0, f"{student} kept points on {item}"
-    others = {gid: scores[student][gid] for gid in auto if gid != item}
-    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
-    messages = course.feedback_errors(ASSIGNMENT, student)
-    for word in words:
-        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+    graded_class.assert_only_item_lost(student)

@@ -7,7 +7,7 @@ full marks, and the errors raised in the student's feedback must name the mistak
 
 import pytest
 
-from harness import Course
+from harness import PlantedMistakes
 
 NEWTON = "09_newton"
 
@@ -78,32 +78,15 @@ def newton_system(F, J, x0, tol=1e-12, max_iter=50):
 
 @pytest.fixture(scope="module")
 def newton_class(tmp_path_factory):
-    course = Course.copy(tmp_path_factory.mktemp(NEWTON), [NEWTON])
-    course.submit(NEWTON, "correct", course.student_notebook(NEWTON))
-    for student, (cell, source, _, _) in MISTAKES_09.items():
-        course.submit(NEWTON, student, course.student_notebook(NEWTON, {cell: source}))
-    course.autograde(NEWTON)
-    maxes = course.max_scores(NEWTON)
-    auto = {gid: maxes[gid] for gid in maxes if gid.startswith("test_")}
-    return course, course.scores(NEWTON), auto
+    return PlantedMistakes(tmp_path_factory, NEWTON, MISTAKES_09)
 
 
 def test_newton_correct_student_gets_every_point(newton_class):
-    course, scores, auto = newton_class
-    assert set(auto) == {"test_newton_root_1d", "test_grad_f", "test_hessian_f", "test_newton_step",
-                         "test_newton_system"}
-    assert all(points > 0 for points in auto.values())
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(NEWTON, "correct") == ""
+    newton_class.assert_correct_student_gets_every_point({
+        "test_newton_root_1d", "test_grad_f", "test_hessian_f", "test_newton_step", "test_newton_system"
+    })
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES_09))
 def test_newton_mistake_costs_its_item_and_is_named(newton_class, student):
-    course, scores, auto = newton_class
-    _, _, item, words = MISTAKES_09[student]
-    assert scores[student][item] == 0, f"{student} kept points on {item}"
-    others = {gid: scores[student][gid] for gid in auto if gid != item}
-    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
-    messages = course.feedback_errors(NEWTON, student)
-    for word in words:
-        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+    newton_class.assert_only_item_lost(student)

@@ -6,7 +6,7 @@ full marks, and the error messages in the student's feedback must name the mista
 """
 import pytest
 
-from harness import Course
+from harness import PlantedMistakes
 
 ASSIGNMENT = "10_perceptron_regression"
 
@@ -63,32 +63,15 @@ def single_example_gradient(w, b, x, y):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = Course.copy(tmp_path_factory.mktemp(ASSIGNMENT), [ASSIGNMENT])
-    course.submit(ASSIGNMENT, "correct", course.student_notebook(ASSIGNMENT))
-    for student, (cell, source, _, _) in MISTAKES.items():
-        course.submit(ASSIGNMENT, student, course.student_notebook(ASSIGNMENT, {cell: source}))
-    course.autograde(ASSIGNMENT)
-    maxes = course.max_scores(ASSIGNMENT)
-    auto = {gid: maxes[gid] for gid in maxes if gid.startswith("test_")}
-    return course, course.scores(ASSIGNMENT), auto
+    return PlantedMistakes(tmp_path_factory, ASSIGNMENT, MISTAKES)
 
 
 def test_correct_student_gets_every_point(graded):
-    course, scores, auto = graded
-    assert set(auto) == {"test_predict", "test_loss", "test_single_example_gradient", "test_batch_gradient",
-                         "test_train"}
-    assert all(points > 0 for points in auto.values())
-    assert {gid: scores["correct"][gid] for gid in auto} == auto
-    assert course.feedback_errors(ASSIGNMENT, "correct") == ""
+    graded.assert_correct_student_gets_every_point({
+        "test_predict", "test_loss", "test_single_example_gradient", "test_batch_gradient", "test_train"
+    })
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES))
 def test_each_mistake_loses_only_its_item_and_is_named(graded, student):
-    course, scores, auto = graded
-    _, _, item, words = MISTAKES[student]
-    assert scores[student][item] == 0, f"{student} kept points on {item}"
-    others = {gid: scores[student][gid] for gid in auto if gid != item}
-    assert others == {gid: auto[gid] for gid in others}, f"{student} lost points elsewhere: {others}"
-    messages = course.feedback_errors(ASSIGNMENT, student)
-    for word in words:
-        assert word in messages, f"the feedback of {student} does not say {word!r}; its errors:\n{messages}"
+    graded.assert_only_item_lost(student)
