@@ -24,6 +24,8 @@ LAB_ARGS ?=
 lab: install
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) $(LAB_ARGS) course/00_how_this_course_works.ipynb
 
+PYTEST_ARGS ?= -n auto
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -26,7 +26,7 @@ def test_correct_work_gets_every_point_and_blank_work_none(tmp_path, assignment)
     maxes = course.max_scores(assignment)
     scores = course.scores(assignment)
     auto = {gid for gid in scores["correct"] if gid.startswith("test_")}
-    assert len(auto) >= 4, f"{assignment} has {len(auto)} auto-graded items"
+    assert auto, f"{assignment} has no auto-graded items"
     for student, result in results.items():
         assert result["status"] == "graded", (student, result.get("notes"))
         tampering = result.get("tampering") or {}
