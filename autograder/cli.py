@@ -83,7 +83,7 @@ def main(argv=None):
             from .course import load_api
             from .report import collect, diagnosis_lines, summarize, write
             api = load_api(root)
-            print(f"report: {write(api, args.assignment)}")
+            write(api, args.assignment)
             summary = summarize(collect(api, args.assignment))
             for line in diagnosis_lines(summary):
                 print("  " + line)

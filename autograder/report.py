@@ -122,11 +122,17 @@ def plot(data, summary, path):
     import matplotlib
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), gridspec_kw={"width_ratios": [1, 1.1, 1.4]})
     scores = list(summary["scores"].values())
     top = summary["auto_max"] or 1
-    axes[0].hist(scores, bins=max(5, min(20, int(top) + 1)), range=(0, top), color="#4c72b0", edgecolor="white")
+    if top <= 30 and all(float(s).is_integer() for s in scores):  # one bar per whole point, centred on it
+        bins, span = int(top) + 1, (-0.5, top + 0.5)
+    else:
+        bins, span = max(5, min(20, int(top) + 1)), (0, top)
+    axes[0].hist(scores, bins=bins, range=span, color="#4c72b0", edgecolor="white")
+    axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set(title=f"Auto-graded score ({len(scores)} students)", xlabel=f"points (of {top:g})",
                 ylabel="students")
     gids = list(summary["pass_rate"])
@@ -143,6 +149,7 @@ def plot(data, summary, path):
         axes[2].barh(labels, counts, color="#c44e52", height=0.6)
         axes[2].set_ylim(-0.7, max(len(labels), 4) - 0.3)
         axes[2].set(title="Most frequent diagnoses", xlabel="students")
+        axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         axes[2].text(0.5, 0.5, "no matcalc diagnoses", ha="center", va="center")
         axes[2].set_axis_off()
