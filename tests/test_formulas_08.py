@@ -109,6 +109,7 @@ def test_decrease_rule_stops_with_a_large_gradient():
     g = abs(2 * x)
     assert abs(x**2 - x_new**2 - alpha * (1 - alpha) * g**2) < 1e-15              # decrease = α(1 − α) g²
     assert 0.5 * np.sqrt(tol / alpha) < g < 2 * np.sqrt(tol / alpha) and g > 1e3 * tol
+    assert 2.5e-4 < g < 3.5e-4 and g > 2e4 * tol                                     # "about 3·10⁻⁴"
 
 
 def test_a_rule_on_f_fails_when_the_minimum_value_is_not_zero():

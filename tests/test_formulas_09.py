@@ -171,6 +171,16 @@ def test_step_size_limit_from_the_curvature_at_4_4():
     assert abs(lam.max() - 198.4) < 0.5 and abs(2 / lam.max() - 0.01) < 0.0002
 
 
+def test_first_gradient_steps_explain_why_002_recovers_and_003_diverges():
+    x0 = np.array([4.0, 4.0])
+    x1_002 = x0 - 0.02 * grad_f(x0)                      # past the minimum, but closer to it
+    assert np.allclose(x1_002, [-1.55, -0.27], atol=0.005) and np.linalg.norm(x1_002) < np.linalg.norm(x0)
+    assert 12 * x1_002[0]**2 + 8 < 198.4
+    x1_003 = x0 - 0.03 * grad_f(x0)                      # x: 4 − 0.03·277.6 ≈ −4.33, farther out
+    assert abs(grad_f(x0)[0] - 277.6) < 1e-9 and abs(x1_003[0] - (-4.33)) < 0.005 and abs(x1_003[0]) > 4
+    assert 12 * x1_003[0]**2 + 8 > 12 * 4.0**2 + 8
+
+
 # -- 5. the seed's typo 2y³ -------------------------------------------------------------------
 def f_typo(v):
     x, y = v

@@ -205,6 +205,13 @@ def test_stated_eigenvalues_learning_rate_limits_and_condition_numbers():
     assert round(2 / std[-1], 2) == 1.08 and round(std[-1] / std[0]) == 13
 
 
+def test_model_answer_feature_scales():
+    # written answer (a): sizes about 40 times the rooms; Hessian entries ≈ 1.8·10⁴ and ≈ 11, ratio above 10³
+    assert 35 < X_RAW[0].mean() / X_RAW[1].mean() < 45
+    sq = (X_RAW ** 2).mean(axis=1)
+    assert 1.7e4 < sq[0] < 1.85e4 and round(sq[1]) == 11 and sq[0] / sq[1] > 1e3
+
+
 def test_gradient_descent_on_raw_features_is_stable_only_below_2_over_lambda_max():
     limit = 2 / eigenvalues(X_RAW)[-1]
     with np.errstate(over="ignore", invalid="ignore"):

@@ -105,3 +105,26 @@ def test_correct_student_gets_every_point(graded_class):
 @pytest.mark.parametrize("student", sorted(MISTAKES))
 def test_mistake_costs_its_item_and_is_named(graded_class, student):
     graded_class.assert_only_item_lost(student)
+
+
+def test_backward_check_restores_the_students_functions_even_when_it_fails():
+    """The hidden test grades backward with a correct forward/layer_backward and must put the student's back."""
+    import json
+    from pathlib import Path
+    nb = json.loads((Path(__file__).resolve().parents[1] / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    cells = {c["metadata"].get("nbgrader", {}).get("grade_id"): "".join(c["source"])
+             for c in nb["cells"] if c["cell_type"] == "code"}
+    for wrong in (False, True):
+        ns = {}
+        for key in ("imports", "helpers", "forward", "layer_backward", "backward"):
+            exec(cells[key], ns)
+        own = ns["forward"], ns["layer_backward"]
+        if wrong:
+            exec(cells["backward"].replace("dZ = (AL - Y) / m", "dZ = (Y - AL) / m"), ns)
+        try:
+            exec(cells["test_backward"], ns)
+            failed = False
+        except Exception:                              # a failed check (GradientCheckError is an AssertionError)
+            failed = True
+        assert failed == wrong
+        assert (ns["forward"], ns["layer_backward"]) == own

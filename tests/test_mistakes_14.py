@@ -91,6 +91,11 @@ def folded_gradient(w_hat, X_hat, y):
 def safe_to_check(w, b, X, h):
     return bool(np.all(np.abs(X @ w + b) > h))     # forgets that a step in w_j moves z_i by h·|x_ij|
 """, "test_safe_to_check", ["a step h in w_j moves z_i by h·|x_ij|"]),
+    "safe_only_active_side": ("safe_to_check", """
+def safe_to_check(w, b, X, h):
+    z = X @ w + b                                  # forgets |z|: a sample just below 0 counts as safe
+    return bool(np.all((z > h * np.maximum(1.0, np.max(np.abs(X), axis=1))) | (z < 0)))
+""", "test_safe_to_check", ["sample 4 has z = −1e-6", "a sample just below 0 is as unsafe"]),
 }
 
 
