@@ -12,6 +12,18 @@ ASSIGNMENT = "10_perceptron_regression"
 
 MISTAKES = {
     # student: (solution cell, wrong source, graded item that must drop to 0, words the feedback must contain)
+    "loss_summed": ("loss", """
+def loss(y_hat, y):
+    return 0.5 * float(np.sum((y - y_hat) ** 2))   # the sum, not the mean (train is checked without it)
+""", "test_loss", ["times too large", "MEAN"]),
+    "loss_without_half": ("loss", """
+def loss(y_hat, y):
+    return float(np.mean((y - y_hat) ** 2))
+""", "test_loss", ["twice the right value", "factor ½"]),
+    "predict_elementwise": ("predict", """
+def predict(w, b, X):
+    return w.T * X + b                             # * where the matrix product belongs: shape (n, m)
+""", "test_predict", ["must be (1, m)", "w @ X"]),
     "bias_not_summed": ("batch_gradient", """
 def batch_gradient(w, b, X, y):
     m = X.shape[1]
