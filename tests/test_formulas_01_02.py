@@ -9,14 +9,10 @@ import pytest
 import matcalc as mc
 from matcalc import numerical
 
+from closed_forms import close
+
 RNG_SEED = 102
 EPS = np.finfo(np.float64).eps
-
-
-def close(a, b, tol=1e-6):
-    """Equal up to ``tol`` relative to the size of ``b`` (absolute below size 1)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and float(np.max(np.abs(a - b))) <= tol * max(1.0, float(np.max(np.abs(b))))
 
 
 # ================================================================ lecture 01: the derivative

@@ -9,14 +9,10 @@ import pytest
 
 import matcalc as mc
 
+from closed_forms import close
+
 RNG_SEED = 5050
 SHAPES = [(1, 1, 1), (2, 3, 4), (3, 2, 1), (4, 4, 2), (5, 1, 3)]   # (m, n, k)
-
-
-def close(a, b, tol=1e-6):
-    """Equal up to ``tol`` relative to the size of ``b`` (absolute below size 1)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and float(np.max(np.abs(a - b))) <= tol * max(1.0, float(np.max(np.abs(b))))
 
 
 def directional(f, X, V, t=1e-6):

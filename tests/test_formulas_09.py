@@ -10,13 +10,10 @@ import pytest
 import matcalc as mc
 from matcalc.reference import gradient_descent, newton
 
+from closed_forms import close, newton_example, newton_example_gradient, newton_example_hessian
+
 RNG_SEED = 909
 OMEGA = 0.5671432904097838          # W(1): the root of x eˣ = 1
-
-
-def close(a, b, tol=1e-6):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and float(np.max(np.abs(a - b))) <= tol * max(1.0, float(np.max(np.abs(b))))
 
 
 # -- 1. roots: x² − 2 from 1 -------------------------------------------------------------------
@@ -98,19 +95,7 @@ def test_newton_step_is_the_stationary_point_of_the_model():
 
 
 # -- 4. the two-variable example -------------------------------------------------------------
-def f(v):
-    x, y = v
-    return x**4 + 0.8 * y**4 + 4 * x**2 + 2 * y**2 - x * y - 0.2 * x**2 * y
-
-
-def grad_f(v):
-    x, y = v
-    return np.array([4 * x**3 + 8 * x - y - 0.4 * x * y, 3.2 * y**3 + 4 * y - x - 0.2 * x**2])
-
-
-def hess_f(v):
-    x, y = v
-    return np.array([[12 * x**2 + 8 - 0.4 * y, -1 - 0.4 * x], [-1 - 0.4 * x, 9.6 * y**2 + 4]])
+f, grad_f, hess_f = newton_example, newton_example_gradient, newton_example_hessian
 
 
 def test_gradient_and_hessian_of_the_example():

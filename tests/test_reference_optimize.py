@@ -1,32 +1,15 @@
-"""matcalc.reference.gradient_descent and newton on the course's examples (lectures 08 and 09)."""
+"""matcalc.reference.gradient_descent and newton on the course's examples (lectures 08 and 09).
+
+The example's closed-form gradient and Hessian are checked in test_formulas_09.py.
+"""
 import numpy as np
 import pytest
 
 import matcalc as mc
 from matcalc.reference import gradient_descent, newton
 
-
-def f(v):
-    """The seed's 2-D Newton example with its typo corrected (2y², not 2y³)."""
-    x, y = v
-    return x**4 + 0.8 * y**4 + 4 * x**2 + 2 * y**2 - x * y - 0.2 * x**2 * y
-
-
-def grad(v):
-    x, y = v
-    return np.array([4 * x**3 + 8 * x - y - 0.4 * x * y, 3.2 * y**3 + 4 * y - x - 0.2 * x**2])
-
-
-def hess(v):
-    x, y = v
-    return np.array([[12 * x**2 + 8 - 0.4 * y, -1 - 0.4 * x], [-1 - 0.4 * x, 9.6 * y**2 + 4]])
-
-
-def test_gradient_and_hessian_of_the_example_are_right():
-    rng = np.random.default_rng(9)
-    points = [np.array([4.0, 4.0]), *rng.normal(size=(3, 2)) * 2]
-    mc.check_gradient(grad, f, *points)
-    mc.check_hessian(hess, f, *points)
+from closed_forms import newton_example_gradient as grad
+from closed_forms import newton_example_hessian as hess
 
 
 def test_newton_from_4_4_first_step_and_eight_steps_to_the_origin():
