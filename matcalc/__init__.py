@@ -9,6 +9,7 @@ gradient of a scalar with respect to an array has the array's shape.
 """
 from .checks import CheckResult, check_gradient, check_hessian, check_jacobian
 from .diagnose import GradientCheckError, rel_error
+from .grading import StudentError, with_helpers
 from .numerical import numerical_derivative, numerical_gradient, numerical_hessian, numerical_jacobian
 
 __all__ = [
@@ -22,4 +23,6 @@ __all__ = [
     "numerical_hessian",
     "numerical_jacobian",
     "rel_error",
+    "StudentError",
+    "with_helpers",
 ]
