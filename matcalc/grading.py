@@ -4,6 +4,8 @@ When an instructor grades, test cells run in a separate checker process and a st
 proxy of the one in the student's kernel (:mod:`autograder.checker`); in a student's own kernel it is the
 function itself.  These helpers work with either.
 """
+
+
 class StudentError(Exception):
     """An exception a student's function raised that is not one of Python's builtin exceptions."""
 
