@@ -91,7 +91,7 @@ class Pool:
     def _spawn(self):
         from . import worker
         parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=worker.loop, args=(child,), daemon=True)
+        proc = self.ctx.Process(target=worker.loop, args=(child,), daemon=False)  # it forks checkers; dies with us (PDEATHSIG)
         proc.start()
         child.close()
         return {"proc": proc, "conn": parent, "job": None, "deadline": None}

@@ -32,7 +32,7 @@ from . import sandbox
 PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.comm", "ipykernel.debugger",
            "IPython.core.interactiveshell", "jupyter_client.session", "debugpy", "debugpy.server", "pydevd", "sqlite3",
            "pdb", "tornado.queues", "tornado.locks", "xmlrpc.client", "http.server", "unicodedata", "secrets", "gzip",
-           "faulthandler", "runpy", "pydoc", "numpy", "numpy.random", "matcalc", "autograder.guard"]
+           "faulthandler", "runpy", "pydoc", "numpy", "numpy.random", "matcalc", "autograder.bridge"]
 THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
 KEEP_ENV = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
 

@@ -88,6 +88,7 @@ def collect(api, assignment):
                 data = json.load(fh)
             info["notes"] = data.get("notes", [])
             info["tampering"] = data.get("tampering", {})
+            info["review"] = data.get("review", [])
             info["status"] = data.get("status", "graded")
             info["sandbox"] = data.get("sandbox", {})
     return {"assignment": assignment, "max": maxes, "auto": sorted(auto, key=list(maxes).index),
@@ -192,6 +193,7 @@ def _html(data, summary):
                   if item["status"] in ("failed", "partial")]
         notes = info["notes"] + [f"tampering: {r}" for r in info["tampering"].get("general", [])]
         notes += [f"tampering ({gid}): {'; '.join(rs)}" for gid, rs in info["tampering"].get("items", {}).items()]
+        notes += [f"to review: {words}" for words in info.get("review", [])]
         rows.append(f"<tr><td>{e(student)}</td><td>{info['auto_total']:g} / {summary['auto_max']:g}</td>"
                     f"<td>{'<br>'.join(failed)}</td><td>{'<br>'.join(e(n) for n in notes)}</td></tr>")
     items = "".join(f"<tr><td>{e(g)}</td><td>{data['max'][g]:g}</td><td>{100 * r:.0f}%</td></tr>"

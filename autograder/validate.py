@@ -1,7 +1,8 @@
 """``autograder validate NOTEBOOK``: the student's check before handing in (nbgrader issue #1908).
 
-It runs the notebook the way grading does -- a fresh kernel (sandboxed where the platform allows),
-the same per-cell timeout and output limits, the tamper guard -- and uses nbgrader's own Validator to
+It runs the notebook the way grading does -- the student's cells in a fresh kernel (sandboxed where the
+platform allows), every test cell in the trusted checker, the same per-cell timeout and output limits --
+and uses nbgrader's own Validator to
 decide which graded cells failed and which locked cells were edited.  Unlike ``nbgrader validate`` it
 exits non-zero when anything fails, with one short line per failing item: its grade id, points and
 the message of the failure (a ``matcalc`` diagnosis such as ``[transposed] ...``).  Hidden tests do not
@@ -37,7 +38,7 @@ def validate(path, timeout=300, cell_timeout=60, memory_mb=2048, log=print):
     try:
         config = Config()
         config.Execute.timeout = cell_timeout
-        config.SandboxedExecute.notebook_timeout = timeout
+        config.SplitExecute.notebook_timeout = timeout
         run_dir, home, sock, meta = (os.path.join(scratch, d) for d in ("run", "home", "sock", "meta"))
         for folder in (run_dir, home, sock, meta, os.path.join(home, "tmp")):
             os.makedirs(folder)
@@ -48,12 +49,12 @@ def validate(path, timeout=300, cell_timeout=60, memory_mb=2048, log=print):
                                 read_only=[os.path.dirname(matcalc.__file__), os.path.dirname(__file__)],
                                 memory_mb=memory_mb, cpu_seconds=timeout + 30)
             plan["status"] = os.path.join(meta, "status.json")
-            config.SandboxedExecute.sandbox = {"plan": plan, "run_dir": run_dir, "home": home,
+            config.SplitExecute.sandbox = {"plan": plan, "run_dir": run_dir, "home": home,
                                                "tmp": os.path.join(home, "tmp"), "sock_dir": sock}
         else:
-            config.SandboxedExecute.sandbox = {"run_dir": run_dir}
+            config.SplitExecute.sandbox = {"run_dir": run_dir}
         validator = Validator(config=config)
-        validator.preprocessors = [CheckCellMetadata, ClearOutput, execute.SandboxedExecute]
+        validator.preprocessors = [CheckCellMetadata, ClearOutput, execute.SplitExecute]
         # the notebook's folder may hold data files it reads: the kernel gets copies
         for name in os.listdir(os.path.dirname(path)):
             src = os.path.join(os.path.dirname(path), name)

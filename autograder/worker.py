@@ -3,7 +3,7 @@
 The scratch course holds only this student's files, the assignment's supporting (non-notebook) files
 and a gradebook with just the assignment's definition -- never ``solutions/`` notebooks, the course
 gradebook or anyone else's work.  nbgrader's own Autograde converter grades there, with
-:class:`~autograder.execute.SandboxedExecute` in place of its Execute step; the parent process then copies
+:class:`~autograder.execute.SplitExecute` in place of its Execute step; the parent process then copies
 the autograded folder and merges the scores (:mod:`autograder.gradebook`).
 
 Workers also write feedback (:mod:`autograder.feedback`), reading the course gradebook.
@@ -22,7 +22,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import capture_log
 
-from . import collect, execute, gradebook, report, sandbox, tamper
+from . import collect, execute, gradebook, report, sandbox, sanitize, tamper
 
 _zygote = None
 
@@ -33,7 +33,7 @@ def start(preload=None):
     if _zygote is None and sys.platform.startswith("linux") and hasattr(os, "pidfd_open"):
         from .kernel import PRELOAD, Zygote
         _zygote = Zygote(preload or PRELOAD)
-    execute.SandboxedExecute.zygote = _zygote
+    execute.SplitExecute.zygote = _zygote
     return _zygote
 
 
@@ -42,13 +42,18 @@ def stop():
     if _zygote is not None:
         _zygote.close()
         _zygote = None
-        execute.SandboxedExecute.zygote = None
+        execute.SplitExecute.zygote = None
 
 
 def autograde_preprocessors(configured):
-    """nbgrader's autograde pipeline with our Execute in place of its own."""
-    return [execute.SandboxedExecute if (pp is Execute or getattr(pp, "__name__", pp) == "Execute") else pp
-            for pp in configured]
+    """nbgrader's autograde pipeline with our Execute in place of its own, student outputs made safe after it."""
+    steps = []
+    for pp in configured:
+        if pp is Execute or getattr(pp, "__name__", pp) == "Execute":
+            steps += [execute.SplitExecute, sanitize.SanitizeOutputs]
+        else:
+            steps.append(pp)
+    return steps
 
 
 def run(job):
@@ -130,22 +135,20 @@ def grade(job):
                         fsize_mb=job["limits"]["fsize_mb"], cpu_seconds=job["limits"]["timeout"] + 30,
                         network=job["limits"].get("network", False))
     plan["status"] = os.path.join(meta, "status.json")
-    config.SandboxedExecute.sandbox = {"plan": plan, "run_dir": run_dir, "home": home,
-                                       "tmp": os.path.join(home, "tmp"), "sock_dir": sock}
-    config.SandboxedExecute.notebook_timeout = job["limits"]["timeout"]
+    config.SplitExecute.sandbox = {"plan": plan, "run_dir": run_dir, "home": home,
+                                   "tmp": os.path.join(home, "tmp"), "sock_dir": sock}
+    config.SplitExecute.notebook_timeout = job["limits"]["timeout"]
     if job["limits"].get("cell_timeout"):
         config.Execute.timeout = job["limits"]["cell_timeout"]
-    config.SandboxedExecute.max_output_bytes = job["limits"]["max_output_bytes"]
-    config.SandboxedExecute.forbidden = job.get("forbidden", [])
-    config.SandboxedExecute.allowed = [run_dir, home]
-    config.SandboxedExecute.item_reasons = seen["items"]
-    config.SandboxedExecute.general_reasons = seen["general"]
+    config.SplitExecute.max_output_bytes = job["limits"]["max_output_bytes"]
+    config.SplitExecute.trusted_cells = {name: trusted_cells(cells) for name, cells in expected.items()}
+    config.SplitExecute.item_reasons = seen["items"]
+    config.SplitExecute.general_reasons = seen["general"]
 
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = assignment, student
     app = Autograde(coursedir=coursedir, config=config)
     app.force, app.create_student = True, True
-    execute.REPORTS.clear()
     outcome = capture_log(app)
     autograded = os.path.join(course, "autograded", student, assignment)
     if not outcome["success"] or not os.path.isdir(autograded):
@@ -158,23 +161,18 @@ def grade(job):
     result["scores"] = gradebook.scratch_results(db, job["course_id"], assignment, student)
     for name in seen["gradable"]:
         path = os.path.join(autograded, name + ".ipynb")
-        if os.path.exists(path):
-            nb = nbformat.read(path, as_version=4)
-            for item in report.item_outcomes(nb):
-                result["items"][item["grade_id"]] = item
-        run = execute.REPORTS.get(name, {})
+        if not os.path.exists(path):
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for item in report.item_outcomes(nb):
+            result["items"][item["grade_id"]] = item
+        run = nb.metadata.get("autograder", {})
         if run.get("stopped"):
             result["notes"].append(f"{name}: {run['stopped']}")
         if run.get("truncated"):
             result["notes"].append(f"{name}: output was cut off in {len(run['truncated'])} cell(s)")
         result["notes"] += [f"{name}: {words}" for words in run.get("notes", [])]
-        events = run.get("events", [])
-        if events or run.get("general") or run.get("items"):
-            result["tampering"]["general"] = list(dict.fromkeys(result["tampering"]["general"] + events
-                                                                + run.get("general", [])))
-            for gid, reasons in run.get("items", {}).items():
-                merged = result["tampering"]["items"].setdefault(gid, [])
-                merged += [r for r in reasons if r not in merged]
+        result["review"] = result.get("review", []) + [f"{name}: {words}" for words in run.get("flags", [])]
         result["sandbox"] = run.get("sandbox") or result["sandbox"]
     result["seconds"] = round(time.monotonic() - started, 3)
     return result
@@ -191,6 +189,13 @@ def finalize(job):
     if job.get("report"):
         out["report"] = report.write(api, job["assignment"], log=lambda *_: None)
     return out
+
+
+def trusted_cells(expected):
+    """The instructor's code cells of one notebook, from the gradebook: {grade_id: {source, test}}."""
+    return {gid: {"source": cell["source"], "test": bool(cell["grade"]) and not cell["solution"]}
+            for gid, cell in expected.items()
+            if cell["cell_type"] == "code" and cell["locked"] and cell["source"] is not None}
 
 
 def _last_error(log):
