@@ -236,9 +236,9 @@ def _decode_outcome(text, name, what):
                         "or dict of those")
     if kind == "violation" and type(value) is list:
         called = ", ".join(str(v)[:80] for v in value[:5])
-        raise AssertionError(f"{what} called {called} while being graded: graded functions must compute "
-                             "their answer analytically, without matcalc's numerical or reference routines and "
-                             "without evaluating the function being differentiated")
+        raise AssertionError(f"{what} called {called} while being graded: graded derivatives must be derived "
+                             "analytically, without matcalc's numerical or reference routines and without "
+                             "evaluating the function being differentiated")
     if kind == "raised" and type(value) is dict:
         return _raise_student(value, what)
     raise RuntimeError(f"{what}: the grader received no valid answer from {STUDENT_SOURCE}")

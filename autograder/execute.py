@@ -68,7 +68,8 @@ class SplitExecute(Execute):
     notebook_timeout = Integer(600, help="Wall-clock seconds for a whole notebook (kernel start included).").tag(config=True)
     max_output_bytes = Integer(1 << 20, help="Output kept per cell; a cell printing 10x more is interrupted.").tag(config=True)
     sandbox = Dict(help="Scratch folders and the sandbox plan (see autograder.sandbox.plan).").tag(config=True)
-    trusted_cells = Dict(help="grade_id -> {source, test}: the instructor's code cells, from the gradebook.").tag(config=True)
+    trusted_cells = Dict(help="notebook -> grade_id -> {source, test}: the instructor's code cells (gradebook).").tag(config=True)
+    expected_flags = Dict(help="notebook -> grade_id -> review flags the instructor's own solution raises.").tag(config=True)
     item_reasons = Dict(help="grade_id -> reasons found before execution (they fail that test).").tag(config=True)
     general_reasons = List(Unicode(), help="Reasons found before execution that fail every test.").tag(config=True)
 
@@ -168,7 +169,8 @@ class SplitExecute(Execute):
                 self._checker.close()
             report["sandbox"] = self._sandbox_notes()
             report["seconds"] = round(time.monotonic() - start, 3)
-        report["flags"] = review_flags(self.nb, roles)
+        notebook = (self.resources.get("nbgrader") or {}).get("notebook")
+        report["flags"] = review_flags(self.nb, roles, self.expected_flags.get(notebook, {}))
         self._apply_reasons(roles)
         self.nb.metadata["autograder"] = report
         self.set_widgets_metadata()
@@ -521,13 +523,19 @@ def _name_of(request):
         return "?"
 
 
-def review_flags(nb, roles):
-    """Solution code that looks like numerical differentiation, for the instructor's review (no score change)."""
+def review_flags(nb, roles, expected=None):
+    """Solution code that looks like numerical differentiation, for the instructor's review (no score change).
+
+    ``expected`` (grade_id -> flags) holds what the instructor's own solution raises: an item whose task *is*
+    a finite difference is not flagged for doing one.
+    """
     from nbgrader import utils
 
     from .review import flags
     found = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and roles.get(index) == "student" and utils.is_solution(cell):
-            found += [f"cell {index + 1}: {words}" for words in flags(cell.source)]
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            allowed = set((expected or {}).get(gid, []))
+            found += [f"cell {index + 1} ({gid}): {words}" for words in flags(cell.source) if words not in allowed]
     return found

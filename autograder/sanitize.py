@@ -7,8 +7,8 @@ markdown (written answers, added cells) is shown with its HTML tags as text and 
 """
 import re
 
-from nbconvert.preprocessors import Preprocessor
 from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 SAFE = ("text/plain", "image/png", "image/jpeg")
 
@@ -36,7 +36,7 @@ def safe_markdown(source):
 SCRIPT_LINK = re.compile(r"(?i)\b(?:java|vb)script\s*:|data\s*:\s*text/html")
 
 
-class SanitizeOutputs(Preprocessor):
+class SanitizeOutputs(NbGraderPreprocessor):
     """Keep only plain-text and bitmap outputs in every cell (after execution, before scoring)."""
 
     def preprocess_cell(self, cell, resources, index):

@@ -142,6 +142,7 @@ def grade(job):
         config.Execute.timeout = job["limits"]["cell_timeout"]
     config.SplitExecute.max_output_bytes = job["limits"]["max_output_bytes"]
     config.SplitExecute.trusted_cells = {name: trusted_cells(cells) for name, cells in expected.items()}
+    config.SplitExecute.expected_flags = master_flags(job["source_path"])
     config.SplitExecute.item_reasons = seen["items"]
     config.SplitExecute.general_reasons = seen["general"]
 
@@ -196,6 +197,20 @@ def trusted_cells(expected):
     return {gid: {"source": cell["source"], "test": bool(cell["grade"]) and not cell["solution"]}
             for gid, cell in expected.items()
             if cell["cell_type"] == "code" and cell["locked"] and cell["source"] is not None}
+
+
+def master_flags(folder):
+    """{notebook: {grade_id: review flags}} of the instructor's solution cells (read here, never in a sandbox)."""
+    from nbgrader import utils
+
+    from .review import flags
+    found = {}
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if name.endswith(".ipynb"):
+            nb = nbformat.read(os.path.join(folder, name), as_version=4)
+            found[name[:-6]] = {c.metadata["nbgrader"]["grade_id"]: flags(c.source) for c in nb.cells
+                                if c.cell_type == "code" and utils.is_solution(c)}
+    return found
 
 
 def _last_error(log):

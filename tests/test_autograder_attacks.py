@@ -46,7 +46,7 @@ def attacked(request, tmp_path_factory):
     source = nbformat.read(course.root / "solutions" / name / f"{name}.ipynb", as_version=4)
     released = course.released(name)
     functions = attacks.graded_functions(source)
-    cell, function = next(iter(functions.items()))
+    cell, function = attacks.checked_function(source, functions)
     expected = {}
     course.submit(name, "correct", course.student_notebook(name))
     for kind in attacks.KINDS:
@@ -67,7 +67,7 @@ def attacked(request, tmp_path_factory):
 
 
 def _tested_item(data):
-    """The test cell that checks the attacked function (the first test that calls it)."""
+    """The test cell of the attacked function (the first test that calls it)."""
     for cell in data["source"].cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution") and re.search(rf"\b{data['function']}\b", cell.source):
@@ -115,10 +115,9 @@ def test_hidden_tests_and_student_html_never_reach_a_page(attacked):
         assert line not in page, f"hidden test source in the feedback: {line}"
         assert json.dumps(line)[1:-1] not in outputs, f"hidden test source in a student's output: {line}"
     assert "HISTORY" in page  # the leaking cell ran, and printed
-    for marker in ("pwned-html", "pwned-js", "pwned-md"):
-        assert f"<script>document.title='{marker}'" not in page
-        assert f"document.title='{marker}'\"" not in page
-    assert "javascript:alert" not in page.lower()
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.S | re.I)
+    assert not [s for s in scripts if "pwned" in s], "a student's script would run in the feedback"
+    assert "pwned-md" in page and 'href="javascript:' not in page.lower()  # the answer shows, as text
     assert '"text/html"' not in outputs and '"application/javascript"' not in outputs
     maxes = course.max_scores(name)
     got = attacked["scores"]["leak"]
