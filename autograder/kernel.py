@@ -34,7 +34,17 @@ PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "i
            "pdb", "tornado.queues", "tornado.locks", "xmlrpc.client", "http.server", "unicodedata", "secrets", "gzip",
            "faulthandler", "runpy", "pydoc", "numpy", "numpy.random", "matcalc", "autograder.guard"]
 THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
-KEEP_ENV = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
+LOCALE_ENV = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ")
+KEEP_ENV = (*LOCALE_ENV, "NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
+PATH = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
+
+
+def zygote_env():
+    """The zygote's whole environment.  A forked kernel's ``/proc/self/environ`` is this block (a fork
+    inherits it; changing ``os.environ`` later does not rewrite it), so it holds nothing of the grader's."""
+    env = {k: v for k, v in os.environ.items() if k in LOCALE_ENV}
+    env.setdefault("LANG", "C.UTF-8")
+    return dict(env, **THREAD_ENV, PATH=PATH, PYDEVD_DISABLE_FILE_VALIDATION="1")
 
 
 def kernel_env(home, tmp, extra=None):
@@ -42,7 +52,7 @@ def kernel_env(home, tmp, extra=None):
     env = {k: v for k, v in os.environ.items() if k in KEEP_ENV}
     env.update(THREAD_ENV)
     env.update({
-        "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "PATH": PATH,
         "HOME": home, "TMPDIR": tmp, "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
         "IPYTHONDIR": os.path.join(home, ".ipython"), "JUPYTER_RUNTIME_DIR": tmp,
         "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
@@ -58,11 +68,9 @@ class Zygote:
     """A warm process that forks sandboxed kernels on request (one per grading worker)."""
 
     def __init__(self, preload=PRELOAD, cwd=None):
-        env = dict(os.environ, **THREAD_ENV, PYDEVD_DISABLE_FILE_VALIDATION="1")
-        env.pop("PYTHONPATH", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.kernel", *preload], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            cwd=cwd or "/", env=env, close_fds=True, preexec_fn=_die_with_parent)
+            cwd=cwd or "/", env=zygote_env(), close_fds=True, preexec_fn=_die_with_parent)
         ready = self.proc.stdout.readline()
         if not ready.startswith(b"ready"):
             raise RuntimeError(f"the kernel zygote did not start: {ready!r}")
@@ -219,7 +227,8 @@ class SandboxKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         self.transport = "ipc"
         self.ip = os.path.join(self.sandbox["sock_dir"], "k")
-        self.connection_file = os.path.join(self.sandbox["sock_dir"], "kernel.json")
+        # in the kernel's (quota'd) home, copied there at start: the socket folder holds only sockets
+        self.connection_file = os.path.join(self.sandbox["home"], ".kernel.json")
         if self.provisioner is None:
             self.kernel_id = self.kernel_id or str(uuid.uuid4())
             self.provisioner = SandboxProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
