@@ -187,7 +187,7 @@ def enter(spec, notes):
         if abi:
             _landlock(spec, abi)
             notes["files"] = (f"Landlock ABI {abi}: system and Python folders read-only, read-write only the "
-                              "scratch folder" + ("; no TCP" if abi >= 4 else "")
+                              "scratch folder" + ("; no TCP" if abi >= 4 and not spec.get("network") else "")
                               + ("; no abstract unix sockets or signals out" if abi >= 6 else ""))
         else:
             hidden = _hide(spec) if spec.get("_mountns") else []
