@@ -337,7 +337,8 @@ def _kernel(request, spec, notes):
         os.environ.update(request["env"])
         argv = request["argv"]
         if _is_this_ipykernel(argv):
-            _run_ipykernel(argv, cwd)
+            quota = spec.get("disk_mb") if notes.get("disk", "").startswith("quota") else None
+            _run_ipykernel(argv, cwd, quota)
         else:
             os.execve(argv[0], argv, request["env"])
     except BaseException:  # noqa: BLE001
@@ -355,7 +356,7 @@ def _is_this_ipykernel(argv):
             and os.path.realpath(argv[0]) == os.path.realpath(sys.executable))
 
 
-def _run_ipykernel(argv, cwd):
+def _run_ipykernel(argv, cwd, quota_mb=None):
     sys.argv = ["ipykernel_launcher", *argv[3:]]
     sys.path[:] = [cwd] + [p for p in sys.path if p and p != os.getcwd() and p != cwd]
     if "numpy" in sys.modules:  # a fork shares its parent's random state: draw fresh entropy
@@ -363,8 +364,26 @@ def _run_ipykernel(argv, cwd):
     import random
     random.seed()
     from ipykernel import kernelapp
-    kernelapp.launch_new_instance()
+    app = kernelapp.IPKernelApp.instance()  # what launch_new_instance does, with the quota explained
+    app.initialize()
+    if quota_mb:
+        _explain_full_disk(app.shell, quota_mb)
+    app.start()
     os._exit(0)
+
+
+def _explain_full_disk(shell, quota_mb):
+    """A cell that fills the disk quota ends with an error that says so (the error is the student's own)."""
+    import errno
+
+    def explain(self, etype, value, tb, tb_offset=None):
+        if getattr(value, "errno", None) == errno.ENOSPC:
+            value = OSError(errno.ENOSPC, f"No space left on device: the disk quota of {quota_mb} MB for this "
+                                          "submission is used up", value.filename)
+            etype = OSError
+        self.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+    shell.set_custom_exc((OSError,), explain)
 
 
 if __name__ == "__main__":
