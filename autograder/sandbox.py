@@ -168,7 +168,7 @@ def enter(spec, notes):
             try:
                 notes["disk"] = _own_root(spec, uid)
                 notes["view"] = ("a root of its own: only the system, Python and scratch folders (no host /tmp, /run, "
-                                 "/dev/shm or home folders, no other kernel's files: no host unix sockets)")
+                                 "/dev/shm or home folders, no other kernel's files)")
                 own_root = True
             except OSError as exc:
                 notes["view"] = f"the host's file system (no root of its own: {exc}): host unix sockets can be reached"
@@ -193,6 +193,7 @@ def enter(spec, notes):
             hidden = _hide(spec) if spec.get("_mountns") else []
             notes["files"] = ("no Landlock: " + (f"course folders hidden by empty mounts ({len(hidden)})"
                                                  if hidden else "the kernel can read what its user can read"))
+        notes["unix sockets"] = _unix_sockets(spec, own_root, abi)
         limits = _rlimits(spec, uid is not None)
         notes["limits"] = limits
         if uid is not None:
@@ -211,6 +212,16 @@ def enter(spec, notes):
             with report:
                 json.dump(notes, report)
     return notes
+
+
+def _unix_sockets(spec, own_root, abi):
+    """Words on whether the kernel can connect() to the host's unix sockets."""
+    netns = spec.get("_mountns") and not spec.get("network")
+    abstract = "Landlock scoping" if abi >= 6 else "the network namespace" if netns else None
+    if own_root and abstract:
+        return f"none of the host's (named: not in its root; abstract: {abstract})"
+    return ("the host's " + " and ".join(w for w, ok in (("named", own_root), ("abstract", abstract)) if not ok)
+            + " unix sockets can be reached")
 
 
 def _reach(spec, own_root, abi):
