@@ -307,6 +307,7 @@ def _monitor(request, w):
                 continue
         code = os.waitstatus_to_exitcode(status)
         sandbox.kill_children()  # orphans, where there was no PID namespace to end them
+        sandbox.cleanup(spec)
         status_path = spec.get("status")
         if status_path:
             with open(status_path + ".tmp", "w") as fh:

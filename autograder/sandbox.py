@@ -141,6 +141,8 @@ def unshare(spec):
         notes["processes"] = "own PID namespace (everything the kernel starts ends with it)"
         notes["network"] = "on (allowed by the instructor)" if spec.get("network") else "none (network namespace)"
         spec["_mountns"] = True
+        if spec.get("sockets"):  # where the kernel mounts its own root (see _own_root; removed by cleanup)
+            spec["_root"] = tempfile.mkdtemp(prefix=".root-", dir=os.path.dirname(spec["sockets"]))
     except OSError as exc:
         notes["namespaces"] = f"unavailable ({exc.strerror}): stray processes are killed one by one"
         notes["network"] = "on (no network namespace)" if not spec.get("network") else "on"
@@ -241,10 +243,11 @@ def _own_root(spec, uid):
     The new root is an empty tmpfs on a fresh folder; until the pivot nothing else is covered, so a
     failure leaves the host's view intact (the caller falls back to it).
     """
+    root = spec.get("_root")
+    if not root or not spec.get("scratch") or not spec.get("sockets"):
+        raise OSError(22, "the plan names no scratch or socket folder")
     _check(_libc.unshare(CLONE_NEWNS), "unshare(mount)")
     _private_mounts()
-    base = os.path.dirname(spec["sockets"])
-    root = tempfile.mkdtemp(prefix=".root-", dir=base)
     _mount(b"tmpfs", root, b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=4m,nr_inodes=4096")
     try:
         _fill_root(root, spec, uid)
@@ -477,6 +480,15 @@ def _rlimits(spec, own_uid):
         else:
             said.append("no process-count limit (needs a uid of its own)")
     return ", ".join(said)
+
+
+def cleanup(spec):
+    """After the kernel: remove the (empty, on the host) folder its root was mounted on."""
+    if spec.get("_root"):
+        try:
+            os.rmdir(spec["_root"])
+        except OSError:
+            pass
 
 
 def kill_children(pid=None):

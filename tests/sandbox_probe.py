@@ -118,11 +118,10 @@ def _as_user(uid, spec_path):
     blocked = "/root"
     if os.path.realpath(sys.base_prefix).startswith(blocked + os.sep):
         keep = os.path.realpath(sys.base_prefix)
-        held = tempfile.mkdtemp(prefix="sandbox-test-python-")
-        sandbox._mount(keep.encode(), held, None, sandbox.MS_BIND | sandbox.MS_REC, None)
+        held = os.open(keep, os.O_PATH)
         sandbox._mount(b"tmpfs", blocked, b"tmpfs", 0, b"mode=755,size=64k")
-        os.makedirs(blocked + keep[len(blocked):])
-        sandbox._mount(held.encode(), blocked + keep[len(blocked):], None, sandbox.MS_BIND | sandbox.MS_REC, None)
+        os.makedirs(keep)
+        sandbox._mount(f"/proc/self/fd/{held}".encode(), keep, None, sandbox.MS_BIND | sandbox.MS_REC, None)
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
