@@ -6,12 +6,15 @@ autograder.kernel``) that imports those modules once; each kernel is then a ``fo
 
     worker ──pipe──▶ zygote ──fork──▶ monitor (setsid; new PID/net/mount namespaces) ──fork──▶ kernel
 
-The kernel applies :func:`autograder.sandbox.enter` (unprivileged uid, Landlock, rlimits) and runs
-``ipykernel``'s own ``launch_new_instance`` -- exactly what ``python -m ipykernel_launcher`` runs, minus the
-imports.  Kernel specs that are not this Python's ipykernel are exec'd after the same sandboxing.  The
-kernel talks to nbclient over ZeroMQ ``ipc://`` sockets in its scratch folder (TCP would not cross the
-network namespace).  For jupyter_client the kernel is an ordinary process: :class:`SandboxProvisioner` is a
-``LocalProvisioner`` whose process is a :class:`ForkedKernel` (poll/wait/signals through pidfds).
+The kernel applies :func:`autograder.sandbox.enter` (a root of its own with a disk quota, Landlock, rlimits,
+an unprivileged uid) and runs ``ipykernel``'s own ``launch_new_instance`` -- exactly what ``python -m
+ipykernel_launcher`` runs, minus the imports.  Kernel specs that are not this Python's ipykernel are exec'd
+after the same sandboxing.  The kernel talks to nbclient over ZeroMQ ``ipc://`` sockets in its socket folder
+(TCP would not cross the network namespace); the connection file is in the kernel's home.  The zygote starts
+with a minimal environment (:func:`zygote_env`): a fork keeps its parent's environment block, which is what
+the kernel's ``/proc/self/environ`` shows.  For jupyter_client the kernel is an ordinary process:
+:class:`SandboxProvisioner` is a ``LocalProvisioner`` whose process is a :class:`ForkedKernel`
+(poll/wait/signals through pidfds).
 """
 import json
 import os
