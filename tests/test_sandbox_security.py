@@ -134,8 +134,12 @@ def test_the_disk_quota_holds_for_all_the_scratch_together(scratch):
                     "print('HOME', fill(os.path.join(os.environ['HOME'], 'big.bin'), 60))\n"
                     "print('TMP', fill(os.path.join(os.environ['TMPDIR'], 'big.bin'), 60))\n")
     root = scratch()
-    got = probe.scenario({"kernels": [{"root": root, "limits": {"disk_mb": 64}}], "steps": [[0, code]]})
+    uncaught = "open('big.bin', 'wb').write(b'x' * (100 << 20))\n"
+    got = probe.scenario({"kernels": [{"root": root, "limits": {"disk_mb": 64}}],
+                          "steps": [[0, code], [0, uncaught]]})
     printed, notes = got["outputs"][0], got["notes"][0]
+    # the student's cell ends with an error that names the quota
+    assert "OSError: [Errno 28] No space left on device: the disk quota of 64 MB" in got["outputs"][1]
     for where in ("HOME", "TMP"):
         line = next(line for line in printed.splitlines() if line.startswith(where))
         assert "ENOSPC" in line and "No space left on device" in line, printed
