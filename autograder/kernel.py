@@ -381,9 +381,9 @@ def _explain_full_disk(shell, quota_mb):
     import errno
 
     def explain(self, etype, value, tb, tb_offset=None):
-        if getattr(value, "errno", None) == errno.ENOSPC:
+        if OSError.errno.__get__(value) == errno.ENOSPC:  # the C slot: a subclass cannot make this raise
             value = OSError(errno.ENOSPC, f"No space left on device: the disk quota of {quota_mb} MB for this "
-                                          "submission is used up", value.filename)
+                                          "submission is used up", OSError.filename.__get__(value))
             etype = OSError
         self.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
