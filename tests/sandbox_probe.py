@@ -114,14 +114,12 @@ def scenario(spec):
 
 
 def _as_user(uid, spec_path):
-    """Root: make /root's interpreter reachable in a private mount namespace, become ``uid``, run the spec."""
-    blocked = "/root"
-    if os.path.realpath(sys.base_prefix).startswith(blocked + os.sep):
-        keep = os.path.realpath(sys.base_prefix)
-        held = os.open(keep, os.O_PATH)
-        sandbox._mount(b"tmpfs", blocked, b"tmpfs", 0, b"mode=755,size=64k")
-        os.makedirs(keep)
-        sandbox._mount(f"/proc/self/fd/{held}".encode(), keep, None, sandbox.MS_BIND | sandbox.MS_REC, None)
+    """Root, in a private mount namespace: make the interpreter, the venv and the repository reachable (a
+    folder only root may enter, such as ``/root``, is covered by a view of just those), become ``uid``, run."""
+    needed = [os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, REPO, tempfile.gettempdir())]
+    blocked, _ = sandbox._make_reachable(needed, True)
+    if blocked:
+        raise SystemExit(f"{blocked} cannot be made reachable for uid {uid}")
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
