@@ -12,7 +12,9 @@ grading results ("say what you could not do").  In order:
   its socket folder and its writable scratch -- a tmpfs of ``disk_mb`` (the disk quota), filled with a copy
   of the scratch folders.  The host's ``/tmp``, ``/run``, ``/dev/shm``, home folders and other kernels'
   scratch do not exist there, so no host unix socket (and no other student's kernel) can be named.
-  Protected course paths are empty folders no one may enter.
+  Protected course paths are empty folders no one may enter.  Where no such root can be made, the kernel
+  keeps the host's view (as root, a folder only root may enter, e.g. ``/root`` holding a pyenv interpreter,
+  is then covered by a view of just the sub-folders the kernel needs) and the notes say what that opens.
 * Landlock (Linux >= 5.13): read-only access to the system and Python folders, read-write access to the
   scratch only, in the socket folder only sockets; no TCP (ABI 4); no abstract unix sockets and no signals
   outside the sandbox (ABI 6).  Where Landlock is missing, protected course folders are covered by empty mounts.
