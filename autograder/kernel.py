@@ -6,12 +6,15 @@ autograder.kernel``) that imports those modules once; each kernel is then a ``fo
 
     worker ──pipe──▶ zygote ──fork──▶ monitor (setsid; new PID/net/mount namespaces) ──fork──▶ kernel
 
-The kernel applies :func:`autograder.sandbox.enter` (unprivileged uid, Landlock, rlimits) and runs
-``ipykernel``'s own ``launch_new_instance`` -- exactly what ``python -m ipykernel_launcher`` runs, minus the
-imports.  Kernel specs that are not this Python's ipykernel are exec'd after the same sandboxing.  The
-kernel talks to nbclient over ZeroMQ ``ipc://`` sockets in its scratch folder (TCP would not cross the
-network namespace).  For jupyter_client the kernel is an ordinary process: :class:`SandboxProvisioner` is a
-``LocalProvisioner`` whose process is a :class:`ForkedKernel` (poll/wait/signals through pidfds).
+The kernel applies :func:`autograder.sandbox.enter` (a root of its own with a disk quota, Landlock, rlimits,
+an unprivileged uid) and runs ``ipykernel``'s own ``launch_new_instance`` -- exactly what ``python -m
+ipykernel_launcher`` runs, minus the imports.  Kernel specs that are not this Python's ipykernel are exec'd
+after the same sandboxing.  The kernel talks to nbclient over ZeroMQ ``ipc://`` sockets in its socket folder
+(TCP would not cross the network namespace); the connection file is in the kernel's home.  The zygote starts
+with a minimal environment (:func:`zygote_env`): a fork keeps its parent's environment block, which is what
+the kernel's ``/proc/self/environ`` shows.  For jupyter_client the kernel is an ordinary process:
+:class:`SandboxProvisioner` is a ``LocalProvisioner`` whose process is a :class:`ForkedKernel`
+(poll/wait/signals through pidfds).
 """
 import json
 import os
@@ -34,7 +37,17 @@ PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "i
            "pdb", "tornado.queues", "tornado.locks", "xmlrpc.client", "http.server", "unicodedata", "secrets", "gzip",
            "faulthandler", "runpy", "pydoc", "numpy", "numpy.random", "matcalc", "autograder.bridge"]
 THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
-KEEP_ENV = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
+LOCALE_ENV = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ")
+KEEP_ENV = (*LOCALE_ENV, "NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
+PATH = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
+
+
+def zygote_env():
+    """The zygote's whole environment.  A forked kernel's ``/proc/self/environ`` is this block (a fork
+    inherits it; changing ``os.environ`` later does not rewrite it), so it holds nothing of the grader's."""
+    env = {k: v for k, v in os.environ.items() if k in LOCALE_ENV}
+    env.setdefault("LANG", "C.UTF-8")
+    return dict(env, **THREAD_ENV, PATH=PATH, PYDEVD_DISABLE_FILE_VALIDATION="1")
 
 
 def kernel_env(home, tmp, extra=None):
@@ -42,7 +55,7 @@ def kernel_env(home, tmp, extra=None):
     env = {k: v for k, v in os.environ.items() if k in KEEP_ENV}
     env.update(THREAD_ENV)
     env.update({
-        "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "PATH": PATH,
         "HOME": home, "TMPDIR": tmp, "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
         "IPYTHONDIR": os.path.join(home, ".ipython"), "JUPYTER_RUNTIME_DIR": tmp,
         "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
@@ -58,11 +71,9 @@ class Zygote:
     """A warm process that forks sandboxed kernels on request (one per grading worker)."""
 
     def __init__(self, preload=PRELOAD, cwd=None):
-        env = dict(os.environ, **THREAD_ENV, PYDEVD_DISABLE_FILE_VALIDATION="1")
-        env.pop("PYTHONPATH", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.kernel", *preload], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            cwd=cwd or "/", env=env, close_fds=True, preexec_fn=_die_with_parent)
+            cwd=cwd or "/", env=zygote_env(), close_fds=True, preexec_fn=_die_with_parent)
         ready = self.proc.stdout.readline()
         if not ready.startswith(b"ready"):
             raise RuntimeError(f"the kernel zygote did not start: {ready!r}")
@@ -219,7 +230,8 @@ class SandboxKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         self.transport = "ipc"
         self.ip = os.path.join(self.sandbox["sock_dir"], "k")
-        self.connection_file = os.path.join(self.sandbox["sock_dir"], "kernel.json")
+        # in the kernel's (quota'd) home, copied there at start: the socket folder holds only sockets
+        self.connection_file = os.path.join(self.sandbox["home"], ".kernel.json")
         if self.provisioner is None:
             self.kernel_id = self.kernel_id or str(uuid.uuid4())
             self.provisioner = SandboxProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
@@ -298,6 +310,7 @@ def _monitor(request, w):
                 continue
         code = os.waitstatus_to_exitcode(status)
         sandbox.kill_children()  # orphans, where there was no PID namespace to end them
+        sandbox.cleanup(spec)
         status_path = spec.get("status")
         if status_path:
             with open(status_path + ".tmp", "w") as fh:
@@ -328,7 +341,8 @@ def _kernel(request, spec, notes):
         os.environ.update(request["env"])
         argv = request["argv"]
         if _is_this_ipykernel(argv):
-            _run_ipykernel(argv, cwd)
+            quota = spec.get("disk_mb") if notes.get("disk", "").startswith("quota") else None
+            _run_ipykernel(argv, cwd, quota)
         else:
             os.execve(argv[0], argv, request["env"])
     except BaseException:  # noqa: BLE001
@@ -346,7 +360,7 @@ def _is_this_ipykernel(argv):
             and os.path.realpath(argv[0]) == os.path.realpath(sys.executable))
 
 
-def _run_ipykernel(argv, cwd):
+def _run_ipykernel(argv, cwd, quota_mb=None):
     sys.argv = ["ipykernel_launcher", *argv[3:]]
     sys.path[:] = [cwd] + [p for p in sys.path if p and p != os.getcwd() and p != cwd]
     if "numpy" in sys.modules:  # a fork shares its parent's random state: draw fresh entropy
@@ -354,8 +368,26 @@ def _run_ipykernel(argv, cwd):
     import random
     random.seed()
     from ipykernel import kernelapp
-    kernelapp.launch_new_instance()
+    app = kernelapp.IPKernelApp.instance()  # what launch_new_instance does, with the quota explained
+    app.initialize()
+    if quota_mb:
+        _explain_full_disk(app.shell, quota_mb)
+    app.start()
     os._exit(0)
+
+
+def _explain_full_disk(shell, quota_mb):
+    """A cell that fills the disk quota ends with an error that says so (the error is the student's own)."""
+    import errno
+
+    def explain(self, etype, value, tb, tb_offset=None):
+        if OSError.errno.__get__(value) == errno.ENOSPC:  # the C slot: a subclass cannot make this raise
+            value = OSError(errno.ENOSPC, f"No space left on device: the disk quota of {quota_mb} MB for this "
+                                          "submission is used up", OSError.filename.__get__(value))
+            etype = OSError
+        self.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+    shell.set_custom_exc((OSError,), explain)
 
 
 if __name__ == "__main__":
