@@ -73,7 +73,7 @@ def main(argv=None):
             outcome = grade(root, args.assignment, args.submissions, settings, progress=not args.quiet)
             if outcome.get("interrupted"):
                 return 130
-            if any(r.get("status") == "error" for r in outcome["results"].values()):
+            if any(r.status.value == "error" for r in outcome["results"].values()):
                 return 2
         elif args.command == "feedback":
             from .course import load_api

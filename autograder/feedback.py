@@ -114,18 +114,19 @@ def feedback_config(config):
 
 
 def generate(job):
-    """Feedback for one student (a worker job): nbgrader's GenerateFeedback, reading the course gradebook."""
-    config = feedback_config(job["config"])
+    """Feedback for one student (a :class:`FeedbackJob`): nbgrader's GenerateFeedback, on the course gradebook."""
+    from .results import Status, TaskResult
+    config = feedback_config(job.config)
     coursedir = CourseDirectory(config=config)
-    coursedir.assignment_id, coursedir.student_id = job["assignment"], job["student"]
+    coursedir.assignment_id, coursedir.student_id = job.assignment, job.student
     app = GenerateFeedback(coursedir=coursedir, config=config)
     app.force = True
     outcome = capture_log(app)
     if not outcome["success"]:
-        return {"kind": "feedback", "student": job["student"], "status": "error",
-                "notes": ["feedback failed: " + (outcome.get("error") or "").strip().splitlines()[-1:][0]
-                          if outcome.get("error") else "feedback failed"]}
-    return {"kind": "feedback", "student": job["student"], "status": "ok", "notes": []}
+        error = (outcome.get("error") or "").strip().splitlines()
+        return TaskResult(kind="feedback", status=Status.ERROR, student=job.student,
+                          notes=["feedback failed: " + (error[-1] if error else "no details")])
+    return TaskResult(kind="feedback", student=job.student)
 
 
 def regenerate(api, assignment, students=None, log=print):
@@ -136,9 +137,10 @@ def regenerate(api, assignment, students=None, log=print):
     chosen = [s for s in found if not students or s in students]
     failed = []
     for student in chosen:
-        outcome = generate({"student": student, "assignment": assignment, "config": api.config})
-        if outcome["status"] != "ok":
-            failed.append(f"{student}: {'; '.join(outcome['notes'])}")
+        from .results import FeedbackJob, Status
+        outcome = generate(FeedbackJob(student=student, assignment=assignment, config=api.config))
+        if outcome.status != Status.OK:
+            failed.append(f"{student}: {'; '.join(outcome.notes)}")
     log(f"feedback for {len(chosen) - len(failed)} student(s): "
         f"{os.path.join(api.coursedir.root, api.coursedir.feedback_directory)}/STUDENT/{assignment}/")
     for line in failed:

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import collect, feedback, gradebook, report
 from .course import CourseError, load_api
+from .results import FeedbackJob, FinalizeJob, GradeJob, GradeResult, Status, TaskResult, failed
 
 VERSION = "1"  # part of the fingerprint: bump when grading semantics change
 
@@ -40,6 +41,7 @@ class Limits:
     memory_mb: int = 2048         # address space of the kernel
     nproc: int = 128              # processes and threads of the kernel's own user
     fsize_mb: int = 256           # largest file the kernel may write
+    disk_mb: int = 512            # everything the kernel may write (its scratch), together
     max_output_bytes: int = 1 << 20  # output kept per cell
     network: bool = False
 
@@ -131,14 +133,14 @@ class Pool:
                 self._kill(w)
         self.workers = []
 
-    def run(self, jobs, handle, deadline_for):
+    def run(self, jobs, handle):
         """Run ``jobs`` (a deque; ``handle(result)`` may return follow-up jobs, run first)."""
         urgent = deque()
         while jobs or urgent or any(w["job"] for w in self.workers):
             for w in self.workers:
                 if w["job"] is None and (urgent or jobs):
                     job = urgent.popleft() if urgent else jobs.popleft()
-                    w["job"], w["deadline"] = job, time.monotonic() + deadline_for(job)
+                    w["job"], w["deadline"] = job, time.monotonic() + job.deadline
                     w["conn"].send(job)
             busy = [w for w in self.workers if w["job"] is not None]
             ready = multiprocessing.connection.wait([w["conn"] for w in busy], timeout=0.5)
@@ -148,10 +150,10 @@ class Pool:
                     try:
                         result = w["conn"].recv()
                     except (EOFError, OSError):
-                        result = _failed(w["job"], "the grading worker died (it was replaced)")
+                        result = failed(w["job"], "the grading worker died (it was replaced)")
                         w = self.replace(w)
                 elif time.monotonic() > w["deadline"]:
-                    result = _failed(w["job"], "the grading worker got stuck and was stopped (it was replaced)")
+                    result = failed(w["job"], "the grading worker got stuck and was stopped (it was replaced)")
                     w = self.replace(w)
                 if result is not None:
                     w["job"] = None
@@ -160,10 +162,6 @@ class Pool:
 
 def _pool_size(settings, jobs):
     return max(1, min(settings.workers or os.cpu_count() or 1, jobs))
-
-
-def _failed(job, words):
-    return {"kind": job.get("kind", "grade"), "student": job.get("student"), "status": "error", "notes": [words]}
 
 
 # -- grading a class -------------------------------------------------------------------------------
@@ -203,6 +201,27 @@ def _replace_tree(src, dest):
     for path in (tmp, old):
         shutil.rmtree(path, ignore_errors=True)
     shutil.copytree(src, tmp)
+    if os.path.exists(dest):
+        os.rename(dest, old)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    os.rename(tmp, dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_tree(files, dest):
+    """Write {relative path: bytes} as the folder ``dest`` (replacing it)."""
+    tmp = dest + ".new"
+    shutil.rmtree(tmp, ignore_errors=True)
+    for rel, data in files.items():
+        path = os.path.normpath(os.path.join(tmp, rel))
+        if not path.startswith(tmp + os.sep):
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+    os.makedirs(tmp, exist_ok=True)
+    old = dest + ".old"
+    shutil.rmtree(old, ignore_errors=True)
     if os.path.exists(dest):
         os.rename(dest, old)
     os.makedirs(os.path.dirname(dest), exist_ok=True)
@@ -297,13 +316,13 @@ def _grade(api, root, assignment, submissions, settings, limits, pool, log, prog
     config.CourseDirectory.root = root
 
     def grade_job(number, student):
-        return {"kind": "grade", "student": student, "assignment": assignment, "submission": found[student],
-                "scratch": os.path.join(scratch_root, f"{number:05d}"),
-                "template": template, "course_id": api.coursedir.course_id,
-                "context": gradebook.student_context(api, assignment, student),
-                "source_directory": api.coursedir.source_directory,
-                "source_path": os.path.join(root, api.coursedir.source_directory, assignment),
-                "config": config, "limits": asdict(limits), "forbidden": forbidden, "read_only": read_only}
+        return GradeJob(student=student, assignment=assignment, submission=found[student],
+                        scratch=os.path.join(scratch_root, f"{number:05d}"), template=template,
+                        course_id=api.coursedir.course_id,
+                        source_path=os.path.join(root, api.coursedir.source_directory, assignment),
+                        source_directory=api.coursedir.source_directory, config=config, limits=asdict(limits),
+                        context=gradebook.student_context(api, assignment, student), forbidden=forbidden,
+                        read_only=read_only, deadline=limits.timeout + 180)
 
     results = {}
     started = time.monotonic()
@@ -312,45 +331,42 @@ def _grade(api, root, assignment, submissions, settings, limits, pool, log, prog
     feedback_root = os.path.join(root, api.coursedir.feedback_directory)
 
     def finish(student, result):
-        result["key"] = keys[student]
+        result.key = keys[student]
         early = upload_notes.get(student, [])
-        result["notes"] = early + [n for n in result.get("notes", []) if n not in early]
-        if result.get("status") != "error":
-            result.pop("log", None)
-        _write_json(os.path.join(results_dir, student + ".json"), result)
+        result.notes = early + [n for n in result.notes if n not in early]
+        _write_json(os.path.join(results_dir, student + ".json"), result.to_json())
         results[student] = result
 
     final = {}
-    finalize = {"kind": "finalize", "root": root, "assignment": assignment, "export": settings.export,
-                "report": settings.report}
+    finalize = FinalizeJob(root=root, assignment=assignment, export=settings.export, report=settings.report)
 
     def handle(result):
-        student = result.get("student")
-        if result.get("kind") == "feedback":
-            if result.get("status") != "ok":
-                results.get(student, {}).setdefault("notes", []).extend(result.get("notes", []))
-            return []
-        if result.get("kind") == "finalize":
-            final.update(result)
+        if isinstance(result, TaskResult):
+            if result.kind == "finalize":
+                final["result"] = result
+            elif result.status != Status.OK and result.student in results:
+                results[result.student].notes.extend(result.notes)
             return []
         follow = []
-        status = result.get("status")
+        student = result.student
         dest = os.path.join(autograded_root, student, assignment)
-        if status == "graded":
-            _replace_tree(result["autograded"], dest)
-            gradebook.merge(api, assignment, student, result["scores"])
+        if result.status == Status.GRADED:
+            if result.autograded_files is not None:  # graded on another machine: its files came along
+                _write_tree(result.autograded_files, dest)
+            else:
+                _replace_tree(result.autograded, dest)
+            gradebook.merge(api, assignment, student, result.scores)
             if settings.feedback:
-                follow.append({"kind": "feedback", "student": student, "assignment": assignment, "config": config})
-        elif status == "not gradable":
+                follow.append(FeedbackJob(student=student, assignment=assignment, config=config))
+        elif result.status == Status.NOT_GRADABLE:
             shutil.rmtree(dest, ignore_errors=True)
             gradebook.zero(api, assignment, student, collect.read_timestamp(found.get(student)))
             if settings.feedback:
                 for name in notebooks:
                     feedback.not_gradable_page(os.path.join(feedback_root, student, assignment, name + ".html"),
-                                               assignment, student, result.get("notes", []))
-        if not settings.keep_scratch and result.get("scratch"):
-            shutil.rmtree(result["scratch"], ignore_errors=True)
-        result.pop("autograded", None)
+                                               assignment, student, result.notes)
+        if not settings.keep_scratch and result.scratch and not result.worker:
+            shutil.rmtree(result.scratch, ignore_errors=True)
         finish(student, result)
         if bar is not None:
             bar.update(1)
@@ -364,8 +380,8 @@ def _grade(api, root, assignment, submissions, settings, limits, pool, log, prog
         if student in found:
             jobs.append(grade_job(number, student))
         else:  # an upload that held nothing gradable
-            handle({"kind": "grade", "student": student, "status": "not gradable",
-                    "notes": upload_notes.get(student, []) or ["no notebook was handed in"], "items": {}})
+            handle(GradeResult(student=student, status=Status.NOT_GRADABLE,
+                               notes=upload_notes.get(student, []) or ["no notebook was handed in"]))
     graded_now = len(jobs)
     interrupted = False
     if jobs:
@@ -376,7 +392,7 @@ def _grade(api, root, assignment, submissions, settings, limits, pool, log, prog
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             with pool:
-                pool.run(jobs, handle, lambda job: (limits.timeout + 180) if job["kind"] == "grade" else 300)
+                pool.run(jobs, handle)
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -394,14 +410,15 @@ def _grade(api, root, assignment, submissions, settings, limits, pool, log, prog
 
     for student in done:
         with open(os.path.join(results_dir, student + ".json")) as fh:
-            results[student] = json.load(fh)
+            results[student] = GradeResult.from_json(json.load(fh))
     outcome = {"interrupted": False, "results": results, "elapsed": elapsed, "graded_now": graded_now,
                "students": students, "scratch": scratch_root if settings.keep_scratch else None}
-    if final.get("status") == "ok":
-        outcome.update({k: final[k] for k in ("grades_csv", "report") if k in final})
+    task = final.get("result")
+    if task is not None and task.status == Status.OK:
+        outcome.update({k: v for k, v in (("grades_csv", task.grades_csv), ("report", task.report)) if v})
     else:  # nothing was graded now (or the worker failed): do it here
         if settings.export:
-            outcome["grades_csv"] = export_csv(api)
+            outcome["grades_csv"] = gradebook.export_csv(api)
         if settings.report:
             outcome["report"] = report.write(api, assignment, log=lambda *_: None)
     print_table(api, assignment, results, log)
@@ -422,30 +439,18 @@ def _interrupt(*_):
 
 
 def _short(result):
-    if result.get("status") != "graded":
-        return result.get("status", "?")
-    items = result.get("items", {})
+    if result.status != Status.GRADED:
+        return result.status.value
+    items = result.items
     passed = sum(1 for i in items.values() if i.get("status") == "passed")
     auto = sum(1 for i in items.values() if i.get("status") != "manual")
     return f"{passed}/{auto} tests passed"
 
 
-def export_csv(api):
-    """grades.csv in the course root, by nbgrader's own CSV exporter (one row per student and assignment)."""
-    from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
-    path = os.path.join(api.coursedir.root, "grades.csv")
-    plugin = CsvExportPlugin(config=api.config)
-    plugin.to = path
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        plugin.export(gb)
-    return path
-
-
 def print_table(api, assignment, results, log=print):
     scores = gradebook.scores(api, assignment)
     maxes = gradebook.max_scores(api, assignment)
-    auto = [g for g in maxes if any(r.get("items", {}).get(g, {}).get("status") not in (None, "manual")
+    auto = [g for g in maxes if any(r.items.get(g, {}).get("status") not in (None, "manual")
                                     for r in results.values())] or list(maxes)
     total = sum(maxes[g] for g in auto)
     width = max([7] + [len(s) for s in results])
@@ -454,15 +459,15 @@ def print_table(api, assignment, results, log=print):
         r = results[student]
         got = sum((scores.get(student, {}).get(g) or 0) for g in auto)
         words = []
-        tam = r.get("tampering") or {}
+        tam = r.tampering or {}
         if tam.get("general") or tam.get("items"):
             first = (tam.get("general") or [next(iter(tam["items"].values()))[0]])[0]
             words.append(f"TAMPERING: {first}")
-        words += [n for n in r.get("notes", [])][:2]
+        words += r.notes[:2]
         failed = [f"{g} [{i['diagnosis']}]" if i.get("diagnosis") else f"{g} ({(i.get('error') or 'failed')})"
-                  for g, i in r.get("items", {}).items() if i.get("status") in ("failed", "partial")]
+                  for g, i in r.items.items() if i.get("status") in ("failed", "partial")]
         if failed and not words:
             words.append("failed: " + ", ".join(failed))
-        if r.get("status") == "error":
+        if r.status == Status.ERROR:
             words.insert(0, "ERROR")
         log(f"{student:<{width}}  {got:>4g}/{total:<4g}  {'; '.join(words)[:150]}")

@@ -195,3 +195,15 @@ def scores(api, assignment):
 def max_scores(api, assignment):
     with open_gradebook(api) as gb:
         return {c.name: c.max_score for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells}
+
+
+def export_csv(api):
+    """grades.csv in the course root, by nbgrader's own CSV exporter (one row per student and assignment)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+    path = os.path.join(api.coursedir.root, "grades.csv")
+    plugin = CsvExportPlugin(config=api.config)
+    plugin.to = path
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        plugin.export(gb)
+    return path

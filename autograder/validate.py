@@ -13,12 +13,12 @@ import shutil
 import sys
 import tempfile
 
-from nbgrader import utils
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
-from . import execute, report, sandbox, worker
+from . import execute, report, worker
+from .scratch import Scratch
 
 
 def validate(path, timeout=300, cell_timeout=60, memory_mb=2048, log=print):
@@ -33,55 +33,61 @@ def validate(path, timeout=300, cell_timeout=60, memory_mb=2048, log=print):
     spec = nb.metadata.get("kernelspec") or {}
     if spec.get("name") not in (None, "python3"):
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    scratch = tempfile.mkdtemp(prefix="autograder-validate-")
-    os.chmod(scratch, 0o711)
+    scratch = Scratch.create(tempfile.mkdtemp(prefix="autograder-validate-"))
     try:
         config = Config()
         config.Execute.timeout = cell_timeout
         config.SplitExecute.notebook_timeout = timeout
-        run_dir, home, sock, meta = (os.path.join(scratch, d) for d in ("run", "home", "sock", "meta"))
-        for folder in (run_dir, home, sock, meta, os.path.join(home, "tmp")):
-            os.makedirs(folder)
         zygote = worker.start()
-        if zygote is not None:
-            import matcalc
-            plan = sandbox.plan(run_dir=run_dir, home=home, sock_dir=sock, report=os.path.join(meta, "sandbox.json"),
-                                read_only=[os.path.dirname(matcalc.__file__), os.path.dirname(__file__)],
-                                memory_mb=memory_mb, cpu_seconds=timeout + 30)
-            plan["status"] = os.path.join(meta, "status.json")
-            config.SplitExecute.sandbox = {"plan": plan, "run_dir": run_dir, "home": home,
-                                               "tmp": os.path.join(home, "tmp"), "sock_dir": sock}
-        else:
-            config.SplitExecute.sandbox = {"run_dir": run_dir}
+        import matcalc
+        limits = {"timeout": timeout, "memory_mb": memory_mb}
+        config.SplitExecute.sandbox = scratch.sandbox(
+            limits, read_only=[os.path.dirname(matcalc.__file__), os.path.dirname(__file__)],
+            sandboxed=zygote is not None)
         validator = Validator(config=config)
         validator.preprocessors = [CheckCellMetadata, ClearOutput, execute.SplitExecute]
         # the notebook's folder may hold data files it reads: the kernel gets copies
         for name in os.listdir(os.path.dirname(path)):
             src = os.path.join(os.path.dirname(path), name)
             if os.path.isfile(src) and not name.endswith(".ipynb") and not os.path.islink(src):
-                shutil.copy(src, run_dir)
+                shutil.copy(src, scratch.run_dir)
         changed = [c for c in validator._get_changed_cells(nb)]
         executed = validator._preprocess(nb)
-        failed = validator._get_failed_cells(executed)
     finally:
         worker.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(scratch.root, ignore_errors=True)
+    return summary(nb, executed, changed)
+
+
+def summary(original, executed, changed=()):
+    """``(ok, lines)``: one line per graded item -- passed, failing (with its diagnosis), not attempted."""
+    outcomes = report.item_outcomes(executed)
+    if not outcomes:
+        return True, ["no graded items in this notebook (a lecture or a scratch notebook): nothing to validate"]
     lines = []
     for cell in changed:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
         lines.append(f"{gid}: this locked cell was edited; grading puts the original back and the item gets no "
                      "credit. Restore it (or copy your work into a fresh copy of the assignment).")
-    outcomes = {i["grade_id"]: i for i in report.item_outcomes(executed)}
-    for cell in failed:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-        item = outcomes.get(gid, {})
-        points = item.get("max", float(cell.metadata.get("nbgrader", {}).get("points", 0)))
-        message = item.get("message") or "failed"
-        lines.append(f"{gid} ({points:g} point{'s' if points != 1 else ''}): {_first_line(message)}")
-    tests = [c for c in executed.cells if utils.is_grade(c) and c.cell_type == "code" and not utils.is_solution(c)]
-    ok = not lines
-    if ok:
-        lines.append(f"all {len(tests)} tested items pass (hidden tests run only when your instructor grades)")
+    counts = {"passed": 0, "failing": 0, "not attempted": 0}
+    for item in outcomes:
+        points = f"{item['max']:g} point{'s' if item['max'] != 1 else ''}"
+        if item["status"] == "manual":
+            lines.append(f"  {item['grade_id']} ({points}): a written answer, graded by your instructor")
+            continue
+        if item["status"] == "passed":
+            state = "passed"
+        elif (item.get("error") or "") == "NotImplementedError":
+            state = "not attempted"
+        else:
+            state = "failing"
+        counts[state] += 1
+        words = f": {_first_line(item.get('message') or 'failed')}" if state == "failing" else ""
+        mark = {"passed": "✓", "failing": "✗", "not attempted": "·"}[state]
+        lines.append(f"{mark} {item['grade_id']} ({points}) {state}{words}")
+    ok = not changed and counts["failing"] == counts["not attempted"] == 0
+    head = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
+    lines.insert(0, f"{head} (hidden tests run only when your instructor grades)")
     return ok, lines
 
 
@@ -93,5 +99,5 @@ def _first_line(text, width=300):
 def main(path, **kwargs):
     ok, lines = validate(path, **kwargs)
     stream = sys.stdout if ok else sys.stderr
-    print(("PASSED: " if ok else f"FAILED: {os.path.basename(path)}\n  ") + "\n  ".join(lines), file=stream)
+    print(("PASSED: " if ok else "FAILED: ") + os.path.basename(path) + "\n  " + "\n  ".join(lines), file=stream)
     return 0 if ok else 1

@@ -23,6 +23,8 @@ from nbgrader.preprocessors import Execute
 from nbgrader.utils import capture_log
 
 from . import collect, execute, gradebook, report, sandbox, sanitize, tamper
+from .results import FeedbackJob, FinalizeJob, GradeJob, GradeResult, Status, TaskResult, failed
+from .scratch import Scratch
 
 _zygote = None
 
@@ -57,92 +59,85 @@ def autograde_preprocessors(configured):
 
 
 def run(job):
-    kind = job.get("kind", "grade")
+    """Do one job; a worker reports what went wrong, it never dies of one submission."""
     try:
-        if kind == "grade":
+        if isinstance(job, GradeJob):
             return grade(job)
-        if kind == "feedback":
+        if isinstance(job, FeedbackJob):
             from .feedback import generate
             return generate(job)
-        if kind == "finalize":
+        if isinstance(job, FinalizeJob):
             return finalize(job)
-        raise ValueError(f"unknown job {kind}")
-    except Exception as exc:  # noqa: BLE001 - a worker reports, it never dies of one submission
-        return {"kind": kind, "student": job.get("student"), "status": "error",
-                "notes": [f"the grader failed: {type(exc).__name__}: {exc}"], "log": traceback.format_exc()}
+        raise ValueError(f"unknown job {job!r}")
+    except Exception as exc:  # noqa: BLE001
+        return failed(job, f"the grader failed: {type(exc).__name__}: {exc}", traceback.format_exc())
 
 
 def grade(job):
+    """Grade one submission in a scratch course of its own; return a :class:`GradeResult`."""
     started = time.monotonic()
     if _zygote is not None and _zygote.proc.poll() is not None:  # it died (out of memory?): start afresh
         stop()
         start()
-    student, assignment = job["student"], job["assignment"]
-    scratch = job["scratch"]
-    course = os.path.join(scratch, "course")
-    meta, run_dir, home, sock = (os.path.join(scratch, d) for d in ("meta", "run", "home", "sock"))
-    shutil.rmtree(scratch, ignore_errors=True)
-    for folder in (scratch, course, meta, run_dir, home, sock, os.path.join(home, "tmp")):
-        os.makedirs(folder, exist_ok=True)
-    os.chmod(scratch, 0o711)
+    student, assignment = job.student, job.assignment
+    shutil.rmtree(job.scratch, ignore_errors=True)
+    scratch = Scratch.create(job.scratch)
+    course = os.path.join(job.scratch, "course")
+    os.makedirs(course)
     os.chmod(course, 0o700)
-    os.chmod(meta, 0o700)
-    result = {"kind": "grade", "student": student, "status": "graded", "notes": [], "items": {},
-              "sandbox": {}, "scratch": scratch}
+    result = GradeResult(student=student, scratch=job.scratch)
+
+    def done(status=None):
+        result.status = status or result.status
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
 
     # the student's files, the assignment's data files, a gradebook with only the assignment
     submitted = os.path.join(course, "submitted", student, assignment)
     try:
-        result["notes"] += collect.copy_submission(job["submission"], submitted)
+        result.notes += collect.copy_submission(job.submission, submitted)
     except ValueError as exc:
-        result.update(status="not gradable", notes=[str(exc)], seconds=round(time.monotonic() - started, 3))
-        return result
-    source = os.path.join(course, job["source_directory"], assignment)
+        result.notes = [str(exc)]
+        return done(Status.NOT_GRADABLE)
+    source = os.path.join(course, job.source_directory, assignment)
     os.makedirs(source)
-    if os.path.isdir(job["source_path"]):
-        for name in os.listdir(job["source_path"]):
-            path = os.path.join(job["source_path"], name)
+    if os.path.isdir(job.source_path):
+        for name in os.listdir(job.source_path):
+            path = os.path.join(job.source_path, name)
             if not name.endswith(".ipynb") and os.path.isfile(path) and not os.path.islink(path):
                 shutil.copy(path, source)
     db = os.path.join(course, "gradebook.db")
-    gradebook.scratch_copy(job["template"], db, job["course_id"], assignment, student, job.get("context", {}))
+    gradebook.scratch_copy(job.template, db, job.course_id, assignment, student, job.context)
 
-    with Gradebook(f"sqlite:///{db}", job["course_id"]) as gb:
+    with Gradebook(f"sqlite:///{db}", job.course_id) as gb:
         expected = {nb.name: tamper.expected_cells(gb, nb.name, assignment)
                     for nb in gb.find_assignment(assignment).notebooks}
     seen = collect.inspect(submitted, expected)
-    result["notes"] += seen["notes"]
-    result["tampering"] = {"items": seen["items"], "general": seen["general"]}
+    result.notes += seen["notes"]
+    result.tampering = {"items": seen["items"], "general": seen["general"]}
     if not seen["gradable"]:
-        result["status"] = "not gradable"
-        result["seconds"] = round(time.monotonic() - started, 3)
-        return result
+        return done(Status.NOT_GRADABLE)
 
-    config = copy.deepcopy(job["config"])
+    config = copy.deepcopy(job.config)
     config.CourseDirectory.root = course
     config.CourseDirectory.db_url = f"sqlite:///{db}"
     config.CourseDirectory.submitted_directory = "submitted"
     config.CourseDirectory.autograded_directory = "autograded"
-    config.CourseDirectory.source_directory = job["source_directory"]
+    config.CourseDirectory.source_directory = job.source_directory
     configured = (config.Autograde.get("autograde_preprocessors", None)
                   or Autograde.class_traits()["autograde_preprocessors"].default())
     config.Autograde.autograde_preprocessors = autograde_preprocessors(configured)
     # a deleted test cell comes back (nbgrader's own option), so its "no credit" reason has a place to show
     config.OverwriteCells.add_missing_cells = True
-    plan = sandbox.plan(run_dir=run_dir, home=home, sock_dir=sock, report=os.path.join(meta, "sandbox.json"),
-                        read_only=job.get("read_only", []), hide=job.get("forbidden", []),
-                        memory_mb=job["limits"]["memory_mb"], nproc=job["limits"]["nproc"],
-                        fsize_mb=job["limits"]["fsize_mb"], cpu_seconds=job["limits"]["timeout"] + 30,
-                        network=job["limits"].get("network", False))
-    plan["status"] = os.path.join(meta, "status.json")
-    config.SplitExecute.sandbox = {"plan": plan, "run_dir": run_dir, "home": home,
-                                   "tmp": os.path.join(home, "tmp"), "sock_dir": sock}
-    config.SplitExecute.notebook_timeout = job["limits"]["timeout"]
-    if job["limits"].get("cell_timeout"):
-        config.Execute.timeout = job["limits"]["cell_timeout"]
-    config.SplitExecute.max_output_bytes = job["limits"]["max_output_bytes"]
+    limits = job.limits
+    config.SplitExecute.sandbox = scratch.sandbox(limits, read_only=job.read_only, hide=job.forbidden,
+                                                  sandboxed=_zygote is not None)
+    config.SplitExecute.notebook_timeout = limits["timeout"]
+    if limits.get("cell_timeout"):
+        config.Execute.timeout = limits["cell_timeout"]
+    config.SplitExecute.max_output_bytes = limits["max_output_bytes"]
     config.SplitExecute.trusted_cells = {name: trusted_cells(cells) for name, cells in expected.items()}
-    config.SplitExecute.expected_flags = master_flags(job["source_path"])
+    config.SplitExecute.expected_flags = master_flags(job.source_path)
     config.SplitExecute.item_reasons = seen["items"]
     config.SplitExecute.general_reasons = seen["general"]
 
@@ -153,42 +148,39 @@ def grade(job):
     outcome = capture_log(app)
     autograded = os.path.join(course, "autograded", student, assignment)
     if not outcome["success"] or not os.path.isdir(autograded):
-        result.update(status="error", log=(outcome.get("log") or "") + (outcome.get("error") or ""))
-        result["notes"].append("nbgrader could not grade this submission: " + _last_error(result["log"]))
-        result["seconds"] = round(time.monotonic() - started, 3)
-        return result
+        result.log = (outcome.get("log") or "") + (outcome.get("error") or "")
+        result.notes.append("nbgrader could not grade this submission: " + _last_error(result.log))
+        return done(Status.ERROR)
 
-    result["autograded"] = autograded
-    result["scores"] = gradebook.scratch_results(db, job["course_id"], assignment, student)
+    result.autograded = autograded
+    result.scores = gradebook.scratch_results(db, job.course_id, assignment, student)
     for name in seen["gradable"]:
         path = os.path.join(autograded, name + ".ipynb")
         if not os.path.exists(path):
             continue
         nb = nbformat.read(path, as_version=4)
         for item in report.item_outcomes(nb):
-            result["items"][item["grade_id"]] = item
+            result.items[item["grade_id"]] = item
         run = nb.metadata.get("autograder", {})
         if run.get("stopped"):
-            result["notes"].append(f"{name}: {run['stopped']}")
+            result.notes.append(f"{name}: {run['stopped']}")
         if run.get("truncated"):
-            result["notes"].append(f"{name}: output was cut off in {len(run['truncated'])} cell(s)")
-        result["notes"] += [f"{name}: {words}" for words in run.get("notes", [])]
-        result["review"] = result.get("review", []) + [f"{name}: {words}" for words in run.get("flags", [])]
-        result["sandbox"] = run.get("sandbox") or result["sandbox"]
-    result["seconds"] = round(time.monotonic() - started, 3)
-    return result
+            result.notes.append(f"{name}: output was cut off in {len(run['truncated'])} cell(s)")
+        result.notes += [f"{name}: {words}" for words in run.get("notes", [])]
+        result.review += [f"{name}: {words}" for words in run.get("flags", [])]
+        result.sandbox = run.get("sandbox") or result.sandbox
+    return done()
 
 
 def finalize(job):
     """grades.csv and the report, once every score is merged (runs beside the last feedback jobs)."""
     from .course import load_api
-    from .grade import export_csv
-    api = load_api(job["root"])
-    out = {"kind": "finalize", "status": "ok", "notes": []}
-    if job.get("export"):
-        out["grades_csv"] = export_csv(api)
-    if job.get("report"):
-        out["report"] = report.write(api, job["assignment"], log=lambda *_: None)
+    api = load_api(job.root)
+    out = TaskResult(kind="finalize")
+    if job.export:
+        out.grades_csv = gradebook.export_csv(api)
+    if job.report:
+        out.report = report.write(api, job.assignment, log=lambda *_: None)
     return out
 
 

@@ -4,6 +4,7 @@ Every entry of tests/submissions/corpus.py is a real notebook (or a damaged file
 student, next to correct ones.  (That plain nbgrader is fooled by the tricks caught here is shown in
 test_autograder_grading.py, where the same notebooks also go through `nbgrader autograde`.)
 """
+import html
 import json
 import os
 
@@ -47,44 +48,58 @@ def test_every_submission_is_graded_without_a_crash(graded):
 
 def test_the_other_students_grading_is_unaffected(graded):
     _, _, results, scores = graded
-    for student in ("good", "probe", "fork", "python2", "renamed", "memory", "sys_exit"):
+    for student in ("good", "probe", "fork", "python2", "renamed", "memory", "sys_exit", "read_solutions"):
         assert auto(scores, student) == FULL, (student, results[student]["notes"])
         assert not reasons(results[student]), student
     assert auto(scores, "slip") == dict(FULL, test_grad_f=0.0)
     assert auto(scores, "blank") == dict.fromkeys(ITEMS, 0.0)
 
 
-TAMPERED = {  # student -> (items that must get no credit, words of the reason)
-    "patch_checks": (["test_grad_f"], "matcalc.check_gradient was replaced"),
-    "patch_allclose": (["test_grad_f"], "numpy.allclose was replaced"),
-    "patch_testing": (["test_grad_f"], "numpy.testing.assert_allclose was replaced"),
-    "patch_assertion": (["test_grad_f"], "builtins.AssertionError was replaced"),
-    "swallow": (["test_grad_f"], "ast transformers were changed"),
-    "hide_traceback": (["test_grad_f"], "showtraceback was replaced"),
-    "redefine_f": (["test_grad_f"], "`f`, defined by the locked cell f_def and used by this test, was redefined"),
+PATCHED = ("patch_checks", "patch_allclose", "patch_testing", "patch_assertion", "swallow", "hide_traceback")
+
+
+@pytest.mark.parametrize("student", PATCHED)
+def test_patching_the_kernel_changes_nothing(graded, student):
+    """Tests run in the checker: a patched kernel is graded exactly like the same wrong answer unpatched."""
+    course, _, results, scores = graded
+    assert auto(scores, student) == auto(scores, "slip") == dict(FULL, test_grad_f=0.0)
+    assert results[student]["items"]["test_grad_f"]["message"] == results["slip"]["items"]["test_grad_f"]["message"]
+    feedback = (course.root / "feedback" / student / WARMUP / f"{WARMUP}.html").read_text()
+    assert results["slip"]["items"]["test_grad_f"]["message"].split(": ", 1)[1][:50] in html.unescape(feedback)
+
+
+def test_a_redefined_given_function_does_not_change_the_test(graded):
+    _, _, results, scores = graded
+    assert auto(scores, "redefine_f") == dict(FULL, test_grad_f=0.0)
+
+
+EDITED = {  # student -> (items that must get no credit, words of the reason)
     "edit_test": (["test_grad_f"], "the test cell 'test_grad_f' was edited"),
     "delete_test": (["test_grad_f"], "the test cell 'test_grad_f' was deleted"),
     "points": (["test_dy_dx"], "the points of 'test_dy_dx' were changed from 1 to 100"),
     "grade_id": (["test_grad_f"], "the grade id of the test cell 'test_grad_f' was changed to 'test_mine'"),
-    "read_solutions": (ITEMS, "tried to access"),
-    "read_gradebook": (ITEMS, "gradebook.db"),
-    "read_other": (ITEMS, "submitted/good/00_warmup"),
 }
 
 
-@pytest.mark.parametrize("student", sorted(TAMPERED))
-def test_tampering_gets_no_credit_and_the_reason_is_in_the_results(graded, student):
+@pytest.mark.parametrize("student", sorted(EDITED))
+def test_edited_tests_get_no_credit_and_the_reason_is_in_the_results(graded, student):
     course, _, results, scores = graded
-    zeroed, words = TAMPERED[student]
+    zeroed, words = EDITED[student]
     got = auto(scores, student)
     assert all(got[gid] == 0 for gid in zeroed), got
     assert words in reasons(results[student])
-    if student.startswith("read_"):  # the file stayed closed to the student's code
-        nb = nbformat.read(course.root / "autograded" / student / WARMUP / f"{WARMUP}.ipynb", as_version=4)
-        printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-        assert "refused: [Errno 13]" in printed
     feedback = (course.root / "feedback" / student / WARMUP / f"{WARMUP}.html").read_text()
     assert "TamperingDetected" in feedback
+
+
+@pytest.mark.parametrize("student", ["read_solutions", "read_gradebook", "read_other"])
+def test_protected_files_stay_closed(graded, student):
+    """The sandbox refuses the read; the (right) answers then score as answers, nothing more."""
+    course, _, results, scores = graded
+    nb = nbformat.read(course.root / "autograded" / student / WARMUP / f"{WARMUP}.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "refused: [Errno" in printed and "_stolen" not in printed
+    assert auto(scores, student) == FULL
 
 
 def test_runaway_code_ends_with_a_reason_and_partial_credit(graded):
