@@ -126,7 +126,9 @@ def test_relu_halves_the_mean_square_and_he_keeps_it(ns):
 
 def test_stated_vanishing_and_exploding_numbers(ns, text):
     rms, norms = ns["rms"], ns["grad_norms"]
-    assert rms["s = 0.01"][10] / rms["s = 0.01"][1] < 1e-10                    # "some 10^-12 times smaller"
+    assert 1e-12 < rms["s = 0.01"][10] / rms["s = 0.01"][1] < 1e-10             # "about 10^-11 times smaller"
+    assert "about $10^{-11}$ times smaller" in text
+    assert round(rms["s = 1/√n (= 0.125)"][10] / rms["s = 1/√n (= 0.125)"][1], 2) == 0.06 and "gives 0.06" in text
     assert max(norms["s = 0.01"]) < 1e-11 and min(norms["He: s = √(2/n) (≈ 0.177)"]) > 0.1   # "about 10^-13"
     assert "\\sqrt{64 \\cdot 0.01^2/2} \\approx 0.057" in text and np.sqrt(64 * 1e-4 / 2) == pytest.approx(0.057, abs=5e-4)
     assert "$2^{-4.5} \\approx 0.04$" in text and 2 ** -4.5 == pytest.approx(0.04, abs=0.005)
