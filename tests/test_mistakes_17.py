@@ -201,13 +201,14 @@ def _cells(folder):
 
 
 def test_released_notebook_holds_no_answer_and_no_mistake_label():
-    """Neither a solution line nor the hidden tests' named mistakes (which state the right formula) are released."""
+    """Neither a solution line that computes something nor the hidden tests' named mistakes (which state the right formula) are released."""
     released = "\n".join(c.source for c in _cells("exercises"))
     master = _cells("solutions")
-    solution_lines = {line.strip() for c in master if c.metadata.get("nbgrader", {}).get("solution")
-                      for region in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", c.source, re.S)
-                      for line in region.splitlines() if len(line.strip()) > 12}
-    assert solution_lines and not [line for line in solution_lines if line in released]
+    formula_lines = {line.strip() for c in master if c.metadata.get("nbgrader", {}).get("solution")
+                     and c.cell_type == "code"
+                     for region in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", c.source, re.S)
+                     for line in region.splitlines() if re.search(r"[*/@]| [-+] ", line)}
+    assert len(formula_lines) >= 5 and not [line for line in formula_lines if line in released]
     hidden = "\n".join(re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", "\n".join(c.source for c in master), re.S))
     labels = re.findall(r'"([^"\n]{25,})', hidden)
     assert labels and not [label for label in labels if label in released]
