@@ -66,6 +66,10 @@ def logits_gradient(Z, labels):
 def logits_gradient(Z, labels):
     return (np.eye(Z.shape[1])[labels] - softmax_rows(Z)) / len(labels)
 """, "test_logits_gradient", ["sign error: the gradient is (p − y)/m"]),
+    "logits_hard_coded_batch": ("logits_gradient", """
+def logits_gradient(Z, labels):
+    return (softmax_rows(Z) - np.eye(Z.shape[1])[labels]) / 5      # right only for the visible batch of 5
+""", "test_logits_gradient", ["[factor ×"]),
     "logits_modifies_input": ("logits_gradient", """
 def logits_gradient(Z, labels):
     Z -= Z.max(axis=1, keepdims=True)                             # in place: changes the caller's array
@@ -96,6 +100,11 @@ def momentum_step(params, velocity, grads, lr, beta):
     u = {k: beta * velocity[k] + grads[k] for k in params}         # PyTorch's buffer, not the step
     return {k: params[k] - lr * u[k] for k in params}, u
 """, "test_momentum_step", ["PyTorch's form"]),
+    "momentum_ignores_velocity": ("momentum_step", """
+def momentum_step(params, velocity, grads, lr, beta):
+    v = {k: -lr * grads[k] for k in params}                        # passes the visible contract checks
+    return {k: params[k] + v[k] for k in params}, v
+""", "test_momentum_step", ["momentum not used"]),
     "momentum_modifies_input": ("momentum_step", """
 def momentum_step(params, velocity, grads, lr, beta):
     for k in params:                                               # updates the caller's arrays in place
