@@ -31,7 +31,7 @@ def tempered_softmax_jacobian(z, temperature):
 def tempered_softmax_jacobian(z, temperature):
     q = np.exp(z / temperature) / np.sum(np.exp(z / temperature))     # no shift: exp(1000) = inf
     return (np.diag(q) - np.outer(q, q)) / temperature
-""", "test_tempered_softmax_jacobian", ["nan or inf for logits around 1000"]),
+""", "test_tempered_softmax_jacobian", ["nan or inf for logits of size 1000 and more"]),
     "log_jacobian_transposed": ("log_softmax_jacobian", """
 def log_softmax_jacobian(z):
     p = np.exp(z - z.max()) / np.sum(np.exp(z - z.max()))
@@ -79,7 +79,7 @@ def logit_gradient(Z, labels):
 def logit_gradient(Z, labels):
     P = np.exp(Z) / np.sum(np.exp(Z), axis=1, keepdims=True)
     return (P - np.eye(Z.shape[1])[labels]) / len(Z)
-""", "test_logit_gradient", ["nan or inf for logits around 1000"]),
+""", "test_logit_gradient", ["nan or inf for logits of size 1000 and more"]),
     "logit_in_place": ("logit_gradient", """
 def logit_gradient(Z, labels):
     np.subtract(Z, Z.max(axis=1, keepdims=True), out=Z)
@@ -104,6 +104,12 @@ def weight_gradient(W, b, X, labels):
 def bias_gradient(W, b, X, labels):
     return logit_gradient(X @ W + b, labels)               # one row per example
 """, "test_bias_gradient", ["one gradient per example"]),
+    "bias_right_only_at_the_visible_batch": ("bias_gradient", """
+def bias_gradient(W, b, X, labels):
+    if X.shape == (5, 3):                                  # tuned to the visible test
+        return np.sum(logit_gradient(X @ W + b, labels), axis=0)
+    return np.zeros(W.shape[1])
+""", "test_bias_gradient", ["returned all zeros"]),
     "bias_mean": ("bias_gradient", """
 def bias_gradient(W, b, X, labels):
     return np.mean(logit_gradient(X @ W + b, labels), axis=0)
