@@ -98,6 +98,34 @@ def softmax_gradients(W, b, X, Y):
     loss.backward()
     return float(loss.value), {"W": Wt.grad, "b": bt.grad}
 """, "test_softmax_gradients", ["softmax_gradients: the loss is"]),
+    # right only where the visible tests look: the hidden tests' fresh shapes and graphs catch them
+    "mul_without_unbroadcast": ("vjp_mul_sum", """
+def vjp_mul(g, a, b):
+    return g * b, g * a                     # right for equal shapes only: no sum over broadcast axes
+
+def vjp_sum(g, x, axis, keepdims):
+    x = np.asarray(x)
+    axes = tuple(range(x.ndim)) if axis is None else tuple(np.atleast_1d(axis) % max(x.ndim, 1))
+    if not keepdims:
+        g = np.expand_dims(g, axes)
+    return np.broadcast_to(g, x.shape).astype(np.float64)
+""", "test_vjp_mul_sum", ["vjp_mul(g, a, b) for a", "shape"]),
+    "sum_one_axis_only": ("vjp_mul_sum", """
+def vjp_mul(g, a, b):
+    return unbroadcast(g * b, np.shape(a)), unbroadcast(g * a, np.shape(b))
+
+def vjp_sum(g, x, axis, keepdims):
+    if axis is None:
+        return np.full(np.shape(x), float(np.sum(g)))
+    g = g if keepdims else np.expand_dims(g, axis)
+    return np.repeat(g, np.shape(x)[axis], axis=axis)      # breaks for a tuple of axes
+""", "test_vjp_mul_sum", ["vjp_sum(g, x, axis=(0, 2)"]),
+    "order_hard_coded": ("topological_order", """
+def topological_order(parents, root):
+    if root == "f":
+        return ["f", "v3", "v4", "v2", "x2", "v1", "x1"]     # the visible test's answer
+    return [root] + [name for name in parents if name != root]
+""", "test_topological_order", ["topological_order"]),
 }
 
 DIFFERENT_BUT_RIGHT = {
