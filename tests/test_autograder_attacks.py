@@ -24,7 +24,9 @@ def grad_f(x):
 
 
 def _hidden_lines(source_nb):
-    """Distinctive lines of every hidden-test region of the master notebook."""
+    """Lines found only in the master notebook's hidden-test regions (not in any other cell)."""
+    elsewhere = "\n".join(c.source.split("### BEGIN HIDDEN TESTS")[0] + c.source.split("### END HIDDEN TESTS")[-1]
+                          for c in source_nb.cells)
     lines = []
     for cell in source_nb.cells:
         inside = False
@@ -34,7 +36,7 @@ def _hidden_lines(source_nb):
                 continue
             if "### END HIDDEN TESTS" in line:
                 inside = False
-            if inside and len(line.strip()) > 25 and not line.strip().startswith("#"):
+            if inside and len(line.strip()) > 25 and not line.strip().startswith("#") and line.strip() not in elsewhere:
                 lines.append(line.strip())
     return lines
 
