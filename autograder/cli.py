@@ -43,6 +43,7 @@ def main(argv=None):
     val.add_argument("notebook")
     val.add_argument("--timeout", type=int, default=300, help="wall-clock seconds for the notebook")
     val.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell")
+    val.add_argument("--json", action="store_true", help="print the result as JSON (for the Validate button)")
 
     fbk = commands.add_parser("feedback", help="feedback again (e.g. after manual grading), hidden tests removed")
     fbk.add_argument("assignment")
@@ -61,7 +62,8 @@ def main(argv=None):
     try:
         if args.command == "validate":
             from .validate import main as validate_main
-            return validate_main(args.notebook, timeout=args.timeout, cell_timeout=args.cell_timeout)
+            return validate_main(args.notebook, timeout=args.timeout, cell_timeout=args.cell_timeout,
+                                 as_json=args.json)
         root = find_root(args.course)
         if args.command == "release":
             release(root, args.assignments, record=not args.no_db)

@@ -10,6 +10,7 @@ plain message for notebooks without graded items.  Enable it with
 import asyncio
 import html
 import json
+import sys
 from pathlib import Path
 
 from jupyter_server.base.handlers import JupyterHandler
@@ -51,14 +52,17 @@ class ValidateHandler(JupyterHandler):
         target = (root / path).resolve()
         if not target.is_relative_to(root):
             raise web.HTTPError(403, "Access denied: path outside allowed directory")
-        from .validate import validate
-        async with _LOCK:
-            try:
-                ok, lines = await asyncio.to_thread(validate, str(target))
-                reply = answer(ok, lines)
-            except Exception as exc:  # noqa: BLE001 - shown to the student in the dialog
-                self.log.exception("validate failed")
-                reply = {"success": False, "value": f"autograder validate failed: {type(exc).__name__}: {exc}"}
+        async with _LOCK:  # in a process of its own: kernels and checkers never live in the server
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "autograder.cli", "validate", "--json", str(target),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(target.parent))
+            out, err = await proc.communicate()
+        try:
+            result = json.loads(out.decode().strip().splitlines()[-1])
+            reply = answer(result["ok"], result["lines"])
+        except (ValueError, IndexError, KeyError):
+            self.log.error("autograder validate failed: %s", err.decode()[-2000:])
+            reply = {"success": False, "value": "autograder validate failed: " + err.decode()[-1500:]}
         self.finish(json.dumps(reply))
 
 

@@ -8,6 +8,7 @@ exits non-zero when anything fails, with one short line per failing item: its gr
 the message of the failure (a ``matcalc`` diagnosis such as ``[transposed] ...``).  Hidden tests do not
 run here: they are not in the student's notebook.
 """
+import json
 import os
 import shutil
 import sys
@@ -96,8 +97,11 @@ def _first_line(text, width=300):
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def main(path, **kwargs):
+def main(path, as_json=False, **kwargs):
     ok, lines = validate(path, **kwargs)
+    if as_json:
+        print(json.dumps({"ok": ok, "lines": lines}))
+        return 0 if ok else 1
     stream = sys.stdout if ok else sys.stderr
     print(("PASSED: " if ok else "FAILED: ") + os.path.basename(path) + "\n  " + "\n  ".join(lines), file=stream)
     return 0 if ok else 1
