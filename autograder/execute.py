@@ -124,7 +124,7 @@ class SplitExecute(Execute):
         self._check_assign_resources(resources)
         self.shutdown_kernel = "immediate"
         self._report = report = {"stopped": None, "items": {}, "general": list(self.general_reasons),
-                                 "truncated": [], "sandbox": {}, "notes": [], "flags": []}
+                                 "truncated": [], "sandbox": {}, "notes": [], "flags": [], "checker_seconds": 0.0}
         self._prepare_run_dir()
         self._ran = set()
         start = time.monotonic()
@@ -226,6 +226,13 @@ class SplitExecute(Execute):
 
     # -- test cells, in the checker ---------------------------------------------------------------------
     def _run_test(self, cell, index):
+        started = time.monotonic()
+        try:
+            self._run_test_in_checker(cell, index)
+        finally:
+            self._report["checker_seconds"] = round(self._report["checker_seconds"] + time.monotonic() - started, 4)
+
+    def _run_test_in_checker(self, cell, index):
         gid = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
         deadline = min(self._deadline, time.monotonic() + self._per_cell)
         self._printed = []

@@ -62,6 +62,7 @@ class GradeResult:
     review: list = field(default_factory=list)           # solution code to look at (never changes a score)
     sandbox: dict = field(default_factory=dict)          # what the sandbox enforced, in words
     seconds: float = 0.0
+    checker_seconds: float = 0.0                         # of which test cells (checker and the calls it made)
     scores: Optional[list] = None                        # gradebook rows of the scratch course
     autograded: Optional[str] = None                     # the autograded folder in the scratch course
     autograded_files: Optional[dict] = None              # relative path -> bytes (when sent across machines)

@@ -169,6 +169,7 @@ def grade(job):
         result.notes += [f"{name}: {words}" for words in run.get("notes", [])]
         result.review += [f"{name}: {words}" for words in run.get("flags", [])]
         result.sandbox = run.get("sandbox") or result.sandbox
+        result.checker_seconds += run.get("checker_seconds", 0.0)
     return done()
 
 

@@ -99,9 +99,9 @@ def nbclient_times(course, assignment):
     return times
 
 
-def worker_seconds(course, assignment):
+def worker_seconds(course, assignment, field="seconds"):
     folder = course / "reports" / assignment / "students"
-    return [json.load(open(p))["seconds"] for p in sorted(folder.glob("*.json"))]
+    return [json.load(open(p)).get(field, 0.0) for p in sorted(folder.glob("*.json"))]
 
 
 def main(argv=None):
@@ -150,6 +150,7 @@ def main(argv=None):
         "nbgrader_per_submission_s": figures["nbgrader_autograde_s"] / n,
         "nbclient_per_submission_s": statistics.mean(bare),
         "autograder_per_submission_s": statistics.mean(one),
+        "checker_per_submission_s": statistics.mean(worker_seconds(copies["serial"], a, "checker_seconds")),
         "autograder_wall_per_submission_s": figures["autograder_grading_s"] / n,
         "load_average_before": load_before, "load_average_after": os.getloadavg(),
     })
@@ -169,8 +170,9 @@ def main(argv=None):
     print(f"  nbgrader autograde+feedback+export  {f['nbgrader_autograde_s'] + f['nbgrader_feedback_export_s']:7.1f} s")
     print(f"  autograder grade, full command      {f['autograder_full_s']:7.1f} s  -> {f['speedup_full']:.2f}x faster")
     print(f"  per submission: nbclient alone {f['nbclient_per_submission_s']:.3f} s, autograder (one worker, "
-          f"sandboxed, nbgrader pipeline, guard) {f['autograder_per_submission_s']:.3f} s "
-          f"-> {f['overhead_vs_nbclient']:.2f}x")
+          f"sandboxed, nbgrader pipeline, checker) {f['autograder_per_submission_s']:.3f} s "
+          f"-> {f['overhead_vs_nbclient']:.2f}x; of which test cells in the checker "
+          f"{f['checker_per_submission_s']:.3f} s")
     print(f"  identical scores to nbgrader, student by student and item by item: "
           f"{'yes' if all(identical.values()) else 'NO ' + str(identical)}")
     print(f"  figures: {out / 'bench_grading.json'}")

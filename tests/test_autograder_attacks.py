@@ -21,6 +21,35 @@ def grad_f(x):
     x = np.asarray(x, dtype=float)
     return (f(x + h) - f(x - h)) / (2 * h)
 '''
+# 00_warmup only (they need its given functions): (solution cell, code, item, expected outcome)
+EVASIONS = {
+    # a copy of f's code taken before grading: not stoppable in the student's kernel, flagged for review
+    "code_copy": ("grad_f", '''
+import types
+_f = types.FunctionType(f.__code__, globals())
+def grad_f(x):
+    x = np.asarray(x, dtype=float)
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x); e.flat[i] = 1e-6
+        g.flat[i] = (_f(x + e) - _f(x - e)) / 2e-6
+    return g
+''', "test_grad_f", "flagged"),
+    # the function under check is unavailable while graded: a complex step through it is rejected
+    "complex_step": ("dy_dx", '''
+def dy_dx(x):
+    return (y(x + 1e-20j)).imag / 1e-20
+''', "test_dy_dx", "rejected"),
+    # a result that computes itself lazily, when the test converts it: not plain data
+    "lazy_array": ("grad_f", '''
+class Lazy:
+    def __init__(self, x): self.x = x
+    def __array__(self, *a, **k):
+        return np.array([(f(self.x + h) - f(self.x - h)) / 2e-6 for h in np.eye(len(self.x)) * 1e-6])
+def grad_f(x):
+    return Lazy(x)
+''', "test_grad_f", "rejected"),
+}
 
 
 def _hidden_lines(source_nb):
@@ -62,6 +91,8 @@ def attacked(request, tmp_path_factory):
     course.submit(name, "leak", attacks.leaking(course.student_notebook(name)))
     if name == "00_warmup":
         course.submit(name, "fd_by_hand", course.student_notebook(name, {"grad_f": FD_BY_HAND}))
+        for student, (solution, code, _, _) in EVASIONS.items():
+            course.submit(name, student, course.student_notebook(name, {solution: code}))
     proc = run([BIN / "autograder", "grade", name, "--quiet"], cwd=course.root, check=False, timeout=1500)
     results = {p.stem: json.loads(p.read_text()) for p in (course.root / "reports" / name / "students").glob("*.json")}
     return {"name": name, "course": course, "proc": proc, "results": results, "scores": course.scores(name),
@@ -133,3 +164,16 @@ def test_finite_differences_by_hand_are_flagged_for_review(attacked):
     assert not attacked["results"]["correct"].get("review")
     report = (attacked["course"].root / "reports" / "00_warmup" / "report.html").read_text()
     assert "fd_by_hand" in report and "finite differences" in report
+
+
+@pytest.mark.parametrize("attacked", ["00_warmup"], indirect=True)
+@pytest.mark.parametrize("student", sorted(EVASIONS))
+def test_evading_analytic_derivation_is_rejected_or_flagged(attacked, student):
+    _, _, item, outcome = EVASIONS[student]
+    result = attacked["results"][student]
+    if outcome == "rejected":
+        assert attacked["scores"][student][item] == 0
+        message = result["items"][item]["message"]
+        assert "must be derived analytically" in message or "expected a number, a numpy array" in message, message
+    else:
+        assert "copies a function's code" in " ".join(result.get("review", [])), result.get("review")
