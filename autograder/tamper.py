@@ -1,30 +1,16 @@
-"""Tampering, seen from the grader: a submission compared with the gradebook, and the in-kernel guard.
+"""Tampering, seen from the grader: a submission compared with the gradebook.
 
 nbgrader already protects some things and we rely on it: a locked cell whose checksum changed gets its
-source back from the gradebook, changed points are reset, the kernelspec is overwritten, and a cell that
-raised is recorded as an error even when its traceback display was suppressed (the execute reply says
-"error").  What it does not do is *say* so, or withhold credit: :func:`compare_with_gradebook` names every
-such change so that the item gets no credit and the reason appears in the results.
-
-What nbgrader does not see at all -- student code replacing what the tests rely on, reading protected
-files -- is watched by :mod:`autograder.guard` inside the kernel; :class:`GuardClient` asks it, over
-signed silent requests, before and after every test cell.
+source back from the gradebook, changed points are reset, the kernelspec is overwritten.  What it does not
+do is *say* so, or withhold credit: :func:`compare_with_gradebook` names every such change so that the item
+gets no credit and the reason appears in the results.  Student code that rewrites what tests rely on
+cannot change a verdict at all: tests run in the trusted checker (:mod:`autograder.checker`).
 """
-import ast
-import json
-import hmac
-import re
-import secrets
-
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests
 from nbformat import NotebookNode
 
 TAMPERING = "TamperingDetected"
-
-
-class GuardError(Exception):
-    """The guard did not give a valid answer (its answer was missing, forged or garbled)."""
 
 
 def released_source(source):
@@ -128,83 +114,6 @@ def _normal(source):
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 
-def used_names(source):
-    """Global names a test cell reads without assigning them itself (approximately; magics are skipped)."""
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-    try:
-        tree = ast.parse("\n".join(lines))
-    except SyntaxError:
-        return sorted(set(re.findall(r"\b[A-Za-z_]\w*\b", source)))
-    loads, stores = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loads if isinstance(node.ctx, ast.Load) else stores).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            stores.add(node.name)
-        elif isinstance(node, ast.arg):
-            stores.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            stores.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return sorted(loads - stores)
-
-
-class GuardClient:
-    """The grader's side of :mod:`autograder.guard`: install it, then ask it what changed."""
-
-    def __init__(self, client, forbidden=(), allowed=(), timeout=15):
-        self.client = client  # an nbclient NotebookClient with a running kernel
-        self.forbidden, self.allowed = list(forbidden), list(allowed)
-        self.timeout = timeout
-        self._key = secrets.token_hex(16)
-
-    def _ask(self, expressions):
-        kc = self.client.kc
-        msg_id = kc.execute("", silent=True, store_history=False, user_expressions=expressions, allow_stdin=False)
-        reply = self._reply(msg_id)
-        if reply is None or reply["content"].get("status") != "ok":
-            raise GuardError("the kernel did not answer the grader's check")
-        values = {}
-        for key, value in reply["content"].get("user_expressions", {}).items():
-            if value.get("status") != "ok":
-                raise GuardError(f"the grader's check failed inside the kernel ({value.get('ename')}: "
-                                 f"{value.get('evalue')})")
-            try:
-                values[key] = ast.literal_eval(value["data"]["text/plain"])
-            except (KeyError, ValueError, SyntaxError):
-                raise GuardError("the grader's check gave an unreadable answer") from None
-        return values
-
-    def _reply(self, msg_id):
-        return self.client.wait_for_reply(msg_id)  # nbclient: skips other replies, notices a dead kernel
-
-    def install(self):
-        expr = (f"__import__('autograder.guard', fromlist=['install']).install({self._key!r}, "
-                f"{self.forbidden!r}, {self.allowed!r})")
-        self._ask({"install": expr})
-
-    def check(self, names=(), before_locked=False, after_locked=None):
-        """Problems and audit events now; optionally also record the locked-cell names first/after."""
-        nonce = secrets.token_hex(8)
-        exprs = {}
-        if after_locked is not None:
-            exprs["a_after"] = f"__import__('autograder.guard', fromlist=['x']).after_locked({after_locked!r})"
-        exprs["b_check"] = f"__import__('autograder.guard', fromlist=['x']).check({nonce!r}, {list(names)!r})"
-        if before_locked:
-            exprs["c_before"] = "__import__('autograder.guard', fromlist=['x']).before_locked()"
-        answer = self._ask(exprs)["b_check"]
-        return self._verify(nonce, answer)
-
-    def _verify(self, nonce, answer):
-        try:
-            got_nonce, mac, body = answer.split(":", 2)
-        except (AttributeError, ValueError):
-            raise GuardError("the grader's check was answered by something else") from None
-        expected = hmac.new(self._key.encode(), (nonce + body).encode(), "sha256").hexdigest()
-        if got_nonce != nonce or not hmac.compare_digest(mac, expected):
-            raise GuardError("the grader's check was answered by something else (the guard was replaced)")
-        return json.loads(body)
-
-
 def error_output(ename, evalue):
     """An nbformat error output, as a failing cell has (nbgrader gives such a cell no credit)."""
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
@@ -213,7 +122,3 @@ def error_output(ename, evalue):
 
 def is_test(cell):
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
-
-
-def is_instructor(cell):
-    return cell.cell_type == "code" and utils.is_locked(cell)

@@ -1,6 +1,6 @@
 """Every assignment of the course goes through `autograder grade` as the class will hand it in.
 
-The sandbox and the tamper guard must not mistake the course's own test cells for tampering: a correct
+The sandbox and the checker must not mistake the course's own test cells for tampering: a correct
 submission gets every auto-graded point with nothing flagged, an untouched release gets none, and both
 scores equal those of plain `nbgrader autograde`.
 """
