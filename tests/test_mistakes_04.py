@@ -104,9 +104,9 @@ def curve_velocity(t):
 def grad_norm_tanh(x, a):
     x = x.copy()
     r = np.sqrt(np.einsum('i,i->', x, x))
-    th = np.tanh(np.einsum('i,i->', a, x))
+    ax = np.einsum('i,i->', a, x)
     x /= r                                                      # on its own copy: fine
-    return th * x + r / np.cosh(np.einsum('i,i->', a, x))**2 * a
+    return np.tanh(ax) * x + r / np.cosh(ax)**2 * a
 """, None, []),
     "net_loops": ("jacobian_softplus_net", """
 def jacobian_softplus_net(x, W1, c, W2):
