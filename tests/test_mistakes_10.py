@@ -10,7 +10,7 @@ import pytest
 from harness import PlantedMistakes
 
 REGRESSION = "10_perceptron_regression"
-ITEMS = {"test_ridge_gradients": 3, "test_huber_gradients": 3, "test_fit_ridge": 2}
+ITEMS = {"test_ridge_gradients": 3, "test_huber_gradients": 3, "test_ridge_hessian": 2, "test_fit_ridge": 2}
 
 MISTAKES = {
     "ridge_decays_bias": ("ridge_gradients", """
@@ -58,6 +58,26 @@ def huber_gradients(w, b, X, y, delta):
     g = (yhat - y) / X.shape[1]
     return g @ X.T, g.sum(axis=1, keepdims=True)
 """, "test_huber_gradients", ["your function writes to its input"]),
+    "hessian_decays_bias": ("ridge_hessian", """
+def ridge_hessian(X, lam):
+    Xb = np.vstack([X, np.ones((1, X.shape[1]))])
+    return Xb @ Xb.T / X.shape[1] + lam * np.eye(X.shape[0] + 1)
+""", "test_ridge_hessian", ["[weight decay also on the bias entry"]),
+    "hessian_examples_gram": ("ridge_hessian", """
+def ridge_hessian(X, lam):
+    Xb = np.vstack([X, np.ones((1, X.shape[1]))])
+    return Xb.T @ Xb / X.shape[1]
+""", "test_ridge_hessian", ["wrong shape"]),
+    "hessian_appends_row_in_place": ("ridge_hessian", """
+def ridge_hessian(X, lam):
+    n, m = X.shape
+    X /= np.sqrt(m)                                             # scales the caller's X
+    H = np.zeros((n + 1, n + 1))
+    H[:n, :n] = X @ X.T + lam * np.eye(n)
+    H[:n, n] = H[n, :n] = X.sum(axis=1) / np.sqrt(m)
+    H[n, n] = 1.0
+    return H
+""", "test_ridge_hessian", ["your function writes to its input"]),
     "fit_steps_off_by_one": ("fit_ridge", """
 def fit_ridge(X, y, lam, lr, steps):
     w, b = np.zeros((1, X.shape[0])), np.zeros((1, 1))
@@ -116,6 +136,13 @@ def huber_gradients(w, b, X, y, delta):
     r[big] = delta * np.sign(r[big])                            # on its own array: fine
     r = r / X.shape[1]
     return (X @ r.T).T, np.array([[r.sum()]])
+""", None, []),
+    "hessian_blocks": ("ridge_hessian", """
+def ridge_hessian(X, lam):
+    n, m = X.shape
+    top = np.hstack([X @ X.T / m + lam * np.eye(n), X.mean(axis=1, keepdims=True)])
+    bottom = np.hstack([X.mean(axis=1, keepdims=True).T, np.ones((1, 1))])
+    return np.vstack([top, bottom])
 """, None, []),
     "fit_with_scratch_and_while": ("fit_ridge", """
 def fit_ridge(X, y, lam, lr, steps):
