@@ -53,7 +53,7 @@ def central_difference(f, x, h):
     if h < 0:                                # h == 0 slips through
         raise ValueError("h must be positive")
     return (f(x + h) - f(x - h)) / (2 * h)
-""", "test_central_difference", ["must raise ValueError", "ZeroDivisionError"]),
+""", "test_central_difference", ["must raise ValueError", "h=0.0"]),
     "central_no_check": ("central_difference", """
 def central_difference(f, x, h):
     return (f(x + h) - f(x - h)) / (2 * h)
