@@ -1,7 +1,8 @@
 """Every formula and numeric fact stated in lectures 01_derivative and 02_gradient, checked numerically.
 
-Each closed form is written out here again (not imported from the lectures) and compared with matcalc's
-numerical derivatives or direct evaluation, at fixed points and at seeded random ones.
+Lecture 01 is run (``lecture_namespace``): its functions (f, df, gradient_descent_1d, dg) and its measured
+finite-difference errors are compared with matcalc's numerical derivatives and with direct evaluation, at fixed
+points and at seeded random ones.
 """
 import numpy as np
 import pytest
@@ -10,18 +11,21 @@ import matcalc as mc
 from matcalc import numerical
 
 from closed_forms import close
+from lecture import lecture_namespace
+
+L01 = lecture_namespace("01_derivative")
 
 RNG_SEED = 102
 EPS = np.finfo(np.float64).eps
 
 
 # ================================================================ lecture 01: the derivative
-def f01(x):
-    return 2 * x**2
+f01, df01 = L01["f"], L01["df"]          # lecture 01's running example and its derivative
 
 
-def df01(x):
-    return 4 * x
+def test_the_running_example_is_2x2():
+    for x in np.random.default_rng(RNG_SEED + 9).uniform(-5, 5, size=5):
+        assert close(f01(x), 2 * x**2, 1e-12)
 
 
 # -- 1. slope of 2x² ----------------------------------------------------------------------------
@@ -58,11 +62,7 @@ def test_a_step_along_the_sign_of_the_slope_goes_up(x0, up, down):
 
 
 # -- 3. gradient descent ------------------------------------------------------------------------------
-def descent(df, x0, lr, n):
-    xs = [x0]
-    for _ in range(n):
-        xs.append(xs[-1] - lr * df(xs[-1]))
-    return np.array(xs)
+descent = L01["gradient_descent_1d"]     # the lecture's (df, x0, lr, n_steps)
 
 
 @pytest.mark.parametrize("x0", [2.0, -4.0])
@@ -119,6 +119,8 @@ def test_sum_product_and_chain_rules():
 
 def test_chain_rule_examples_and_their_classic_mistakes():
     for x in np.random.default_rng(RNG_SEED).uniform(-2, 2, size=5):
+        assert close(L01["dg"](x), mc.numerical_derivative(L01["g"], x))           # the lecture's 3cos(3x)
+        assert not close(L01["dg_no_chain"](x), mc.numerical_derivative(L01["g"], x), 1e-3)
         assert close(3 * np.cos(3 * x), mc.numerical_derivative(lambda t: np.sin(3 * t), x))
         assert close(-2 * x * np.exp(-x**2), mc.numerical_derivative(lambda t: np.exp(-t**2), x))
     x = 0.4
@@ -172,10 +174,10 @@ def test_best_steps_of_the_error_models():
 
 
 def test_measured_valleys_for_exp_at_1():
-    h = np.logspace(-14, -0.5, 300)
-    exact = np.e
-    fw = np.abs((np.exp(1 + h) - np.exp(1.0)) / h - exact)
-    ce = np.abs((np.exp(1 + h) - np.exp(1 - h)) / (2 * h) - exact)
+    h, exact = L01["h"], np.e                                  # the lecture's steps and its measured errors
+    fw, ce = L01["forward"], L01["central"]
+    assert close(fw, np.abs((np.exp(1 + h) - np.exp(1.0)) / h - exact), 1e-12)
+    assert close(ce, np.abs((np.exp(1 + h) - np.exp(1 - h)) / (2 * h) - exact), 1e-12)
 
     def typical(err, lo, hi):
         return np.median(err[(h >= lo) & (h <= hi)])

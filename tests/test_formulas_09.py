@@ -1,27 +1,27 @@
-"""Every formula and number stated in lecture 09_newton (and its assignment), checked numerically.
-
-Closed forms are written out again here (not imported from the lecture) and compared with matcalc's numerical
-derivatives or direct evaluation, at fixed points and at seeded random ones; the iteration counts and points the
-lecture quotes are asserted with matcalc.reference.newton / gradient_descent.
+"""Lecture 09_newton, checked: the functions it defines (its g, g', g'', the two-variable example and its variant
+with 2y³, its Newton solvers) are run from the lecture itself and compared with matcalc's numerical derivatives;
+the iteration counts, points and step-size limits its text states are asserted against what they compute.
 """
+import re
+
 import numpy as np
 import pytest
 
 import matcalc as mc
 from matcalc.reference import gradient_descent, newton
 
-from closed_forms import close, newton_example, newton_example_gradient, newton_example_hessian
+from closed_forms import close, newton_example
+from lecture import lecture_namespace, lecture_text
+
+NS = lecture_namespace("09_newton")
+TEXT = lecture_text("09_newton")
 
 RNG_SEED = 909
 OMEGA = 0.5671432904097838          # W(1): the root of x eˣ = 1
 
 
 # -- 1. roots: x² − 2 from 1 -------------------------------------------------------------------
-def newton_1d(f, df, x0, steps):
-    xs = [x0]
-    for _ in range(steps):
-        xs.append(xs[-1] - f(xs[-1]) / df(xs[-1]))
-    return np.array(xs)
+newton_1d = NS["newton_root_1d"]              # the lecture's (f, df, x0, steps) iteration
 
 
 def test_tangent_root_is_the_newton_step():
@@ -47,9 +47,7 @@ def test_sqrt2_errors_and_quadratic_convergence():
 
 
 # -- 2. minimising g(x) = eˣ − ln x ------------------------------------------------------------
-g = lambda x: np.exp(x) - np.log(x)
-dg = lambda x: np.exp(x) - 1 / x
-d2g = lambda x: np.exp(x) + 1 / x**2
+g, dg, d2g = NS["g"], NS["dg"], NS["d2g"]
 
 
 def test_derivatives_of_g_and_convexity():
@@ -95,7 +93,13 @@ def test_newton_step_is_the_stationary_point_of_the_model():
 
 
 # -- 4. the two-variable example -------------------------------------------------------------
-f, grad_f, hess_f = newton_example, newton_example_gradient, newton_example_hessian
+f, grad_f, hess_f = NS["f"], NS["grad_f"], NS["hess_f"]
+
+
+def test_the_lecture_uses_the_corrected_example_with_2y2():
+    rng = np.random.default_rng(RNG_SEED + 7)
+    for v in rng.uniform(-3, 3, size=(6, 2)):
+        assert close(f(v), newton_example(v), 1e-12)
 
 
 def test_gradient_and_hessian_of_the_example():
@@ -151,9 +155,19 @@ def test_gradient_descent_needs_hundreds_of_steps(lr, converged, steps):
             assert not np.all(np.isfinite(gd.path[-1])) or np.linalg.norm(gd.path[-1]) > 1e6   # diverged
 
 
-def test_step_size_limit_from_the_curvature_at_4_4():
-    lam = np.linalg.eigvalsh(hess_f(np.array([4.0, 4.0])))
-    assert abs(lam.max() - 198.4) < 0.5 and abs(2 / lam.max() - 0.01) < 0.0002
+def test_overshoot_above_one_over_lambda_and_instability_above_two_over_lambda():
+    lam = np.linalg.eigvalsh(hess_f(np.array([4.0, 4.0]))).max()
+    said = re.search(r"\\lambda \\approx (\d+\.\d)\$.*?\\eta > 1/\\lambda \\approx (0\.\d+)\$.*?"
+                     r"\\eta > 2/\\lambda \\approx (0\.\d+)\$", TEXT, re.S)
+    assert said, "lecture 9 no longer states the curvature and the two step-size limits"
+    assert abs(float(said.group(1)) - lam) < 0.05
+    assert abs(float(said.group(2)) - 1 / lam) < 5e-4 and abs(float(said.group(3)) - 2 / lam) < 5e-4
+    # on the quadratic model along the top eigenvector a step multiplies the distance by 1 − ηλ
+    for eta, overshoots, grows in ((0.004, False, False), (0.0075, True, False), (0.01, True, False),
+                                   (0.02, True, True), (0.03, True, True)):
+        factor = 1 - eta * lam
+        assert bool(factor < 0) is overshoots and bool(abs(factor) > 1) is grows
+    assert 1 / lam < 0.01 < 2 / lam                    # "η = 0.01 lies just below 2/λ: it overshoots but shrinks"
 
 
 def test_first_gradient_steps_explain_why_002_recovers_and_003_diverges():
@@ -167,19 +181,7 @@ def test_first_gradient_steps_explain_why_002_recovers_and_003_diverges():
 
 
 # -- 5. the seed's typo 2y³ -------------------------------------------------------------------
-def f_typo(v):
-    x, y = v
-    return x**4 + 0.8 * y**4 + 4 * x**2 + 2 * y**3 - x * y - 0.2 * x**2 * y
-
-
-def grad_typo(v):
-    x, y = v
-    return np.array([4 * x**3 + 8 * x - y - 0.4 * x * y, 3.2 * y**3 + 6 * y**2 - x - 0.2 * x**2])
-
-
-def hess_typo(v):
-    x, y = v
-    return np.array([[12 * x**2 + 8 - 0.4 * y, -1 - 0.4 * x], [-1 - 0.4 * x, 9.6 * y**2 + 12 * y]])
+f_typo, grad_typo, hess_typo = NS["f_typo"], NS["grad_typo"], NS["hess_typo"]
 
 
 def test_typo_derivatives():
@@ -229,11 +231,11 @@ def test_typo_global_minimum():
 
 
 # -- 6. systems ---------------------------------------------------------------------------------
-F = lambda v: np.array([v[0]**2 + v[1]**2 - 4, np.exp(v[0]) + v[1] - 1])
-J = lambda v: np.array([[2 * v[0], 2 * v[1]], [np.exp(v[0]), 1.0]])
+F, J = NS["F"], NS["J"]
 
 
-def newton_system(F, J, x0, tol=1e-12, max_iter=50, wrong_side=False):
+def wrong_side_iteration(F, J, x0, tol=1e-12, max_iter=50, wrong_side=True):
+    """Newton's iteration with the classic mistake solve(J.T, F), to show that it fails."""
     path = [np.array(x0, dtype=float)]
     with np.errstate(all="ignore"):
         while np.linalg.norm(F(path[-1])) > tol and len(path) <= max_iter:
@@ -256,7 +258,7 @@ def test_jacobian_of_the_system():
     ([-1.0, 1.0], [-1.816264, 0.837368], ["2e-04", "2e-09"]),
 ])
 def test_system_roots_in_5_steps(x0, root, norms):
-    path = newton_system(F, J, x0)
+    path = np.asarray(NS["newton_system"](F, J, np.array(x0, dtype=float)))
     assert len(path) - 1 == 5 and np.allclose(path[-1], root, atol=5e-7)
     assert np.linalg.norm(F(path[-1])) == 0.0
     assert [f"{np.linalg.norm(F(p)):.0e}" for p in path[3:5]] == norms
@@ -268,7 +270,7 @@ def test_wrong_side_differs_and_fails():
     assert np.allclose(np.linalg.solve(J(x), F(x)), [-0.07576569, 0.92423431], atol=1e-8)
     assert np.allclose(np.linalg.solve(J(x).T, F(x)), [-0.53149447, -0.34470711], atol=1e-8)
     assert close(F(x) @ np.linalg.inv(J(x)), np.linalg.solve(J(x).T, F(x)), 1e-12)   # Fᵀ J⁻¹ = solve(Jᵀ, F)
-    path = newton_system(F, J, x, wrong_side=True)
+    path = wrong_side_iteration(F, J, x)
     with np.errstate(all="ignore"):
         assert not (np.all(np.isfinite(path[-1])) and np.linalg.norm(F(path[-1])) <= 1e-12)
 

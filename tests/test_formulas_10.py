@@ -1,7 +1,6 @@
-"""Every formula and number stated in lecture 10_perceptron_regression, checked numerically.
-
-The closed forms are written out again here (not imported from the lecture) and compared with matcalc's
-central differences or with direct evaluation, at the lecture's points and at seeded random ones.
+"""Lecture 10_perceptron_regression, checked: its functions (predict_one, loss_one, gradient_one, predict,
+batch_loss, batch_gradient, make_houses, train) are run from the lecture itself and compared with matcalc's
+central differences, with direct evaluation, and with the numbers its text states.
 """
 import numpy as np
 import pytest
@@ -9,22 +8,15 @@ import pytest
 import matcalc as mc
 
 from closed_forms import close
+from lecture import lecture_namespace
+
+NS = lecture_namespace("10_perceptron_regression")
 
 RNG_SEED = 1010
 
 
 # ------------------------------------------------------------------ one example (sections 1-3)
-def predict_one(w, b, x):
-    return w @ x + b
-
-
-def loss_one(w, b, x, y):
-    return 0.5 * (y - predict_one(w, b, x)) ** 2
-
-
-def gradient_one(w, b, x, y):
-    error = predict_one(w, b, x) - y
-    return error * x, error
+predict_one, loss_one, gradient_one = NS["predict_one"], NS["loss_one"], NS["gradient_one"]
 
 
 W0, B0, X0, Y0 = np.array([2.0, 3.0]), 1.0, np.array([1.0, 2.0]), 10.0
@@ -76,18 +68,17 @@ def test_a_too_low_prediction_raises_weights_in_proportion_to_their_inputs():
 
 
 # ------------------------------------------------------------------ batch form (section 4)
-def predict(w, b, X):
-    return w @ X + b
+predict, batch_loss, batch_gradient = NS["predict"], NS["batch_loss"], NS["batch_gradient"]
 
 
-def batch_loss(w, b, X, y):
-    return 0.5 * np.mean((predict(w, b, X) - y) ** 2)
-
-
-def batch_gradient(w, b, X, y):
-    m = X.shape[1]
-    err = predict(w, b, X) - y
-    return err @ X.T / m, np.sum(err, axis=1, keepdims=True) / m
+def test_the_lectures_losses_are_half_the_squared_error():
+    rng = np.random.default_rng(RNG_SEED + 5)
+    for _ in range(4):
+        w, b, x, y = rng.normal(size=3), rng.normal(), rng.normal(size=3), rng.normal()
+        assert close(loss_one(w, b, x, y), 0.5 * (y - (w @ x + b)) ** 2, 1e-12)
+        X, Y = rng.normal(size=(3, 6)), rng.normal(size=(1, 6))
+        W, B = rng.normal(size=(1, 3)), rng.normal(size=(1, 1))
+        assert close(batch_loss(W, B, X, Y), np.mean(0.5 * (Y - (W @ X + B)) ** 2), 1e-12)
 
 
 def data(rng, n, m):
@@ -140,14 +131,7 @@ def test_the_classic_mistakes_get_the_labels_shown_in_the_lecture():
 
 
 # ------------------------------------------------------------------ the house data (sections 5-6)
-def make_houses(m=60, seed=10):
-    rng = np.random.default_rng(seed)
-    size = rng.uniform(40, 200, m)
-    rooms = np.clip(np.round(size / 40 + rng.normal(0, 0.7, m)), 1, 6)
-    price = 50 + 3.0 * size + 20 * rooms + rng.normal(0, 25, m)
-    return np.vstack([size, rooms]), price.reshape(1, -1)
-
-
+make_houses = NS["make_houses"]
 X_RAW, PRICES = make_houses()
 MEAN, STD = X_RAW.mean(axis=1, keepdims=True), X_RAW.std(axis=1, keepdims=True)
 X_STD = (X_RAW - MEAN) / STD
@@ -157,14 +141,7 @@ def with_ones(X):
     return np.vstack([X, np.ones((1, X.shape[1]))])
 
 
-def train(X, y, lr, steps):
-    w, b = np.zeros((1, X.shape[0])), np.zeros((1, 1))
-    losses = [batch_loss(w, b, X, y)]
-    for _ in range(steps):
-        dW, db = batch_gradient(w, b, X, y)
-        w, b = w - lr * dW, b - lr * db
-        losses.append(batch_loss(w, b, X, y))
-    return w, b, np.array(losses)
+train = NS["train"]
 
 
 def least_squares():
@@ -245,7 +222,7 @@ def test_weights_in_original_units():
     assert abs(w_units[0, 0] - 3) < 0.1 and abs(w_units[0, 1] - 20) < 1.5   # "roughly 3 per m² and 20 per room"
 
 
-# ------------------------------------------------------------------ notes on the sources (section 7)
+# ------------------------------------------------------------------ a shape trap (section 7) and the errata
 def test_column_minus_flat_vector_broadcasts_to_a_matrix():
     col, row = np.arange(3.0).reshape(3, 1), np.arange(3.0)
     assert (col - row).shape == (3, 3)

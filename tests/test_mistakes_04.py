@@ -1,9 +1,8 @@
-"""Planted mistakes for assignment 04_chain_rule, graded by the real nbgrader loop.
+"""Planted students for assignment 04_chain_rule, graded by the real nbgrader loop.
 
-One course copy, one submitted student per classic mistake plus one correct student, ONE autograde call.
-Each mistake must cost exactly the points of the item it belongs to, leave every other auto-graded item at
-full marks, and the error messages in the student's feedback must name the mistake. (The feedback also shows
-the visible test code, which contains the message texts, so the words are looked for in the raised errors only.)
+One course copy, one autograde call: a correct student, one student per realistic mistake (each must lose
+exactly its item, and the feedback's errors must name the mistake), and students who are right but write it
+differently (each must keep every point, with no error in the feedback).
 """
 
 import pytest
@@ -11,70 +10,142 @@ import pytest
 from harness import PlantedMistakes
 
 CHAIN = "04_chain_rule"
+ITEMS = {"test_slope_softplus_sin": 2, "test_curve_velocity": 2, "test_grad_norm_tanh": 2,
+         "test_jacobian_softplus_net": 3, "test_leaky_neuron_loss_grads": 3}
 
-MISTAKES_04 = {
-    # student: (solution cell, wrong source, graded item that must drop to 0, words the feedback must contain)
-    "missing_chain_factor_3x2": ("dy_dx", """
-def dy_dx(x):
-    return 2 * np.cos(x**3) / np.sin(x**3)        # d sin(x³)/dx taken as cos(x³)
-""", "test_dy_dx", ["[missing chain-rule factor 3x²", "cos(x³)·3x²"]),
-    "missing_chain_factor_3": ("dy_dx_vector", """
-def dy_dx_vector(x):
-    return np.array([2 / x, np.cos(3 * x)])      # d sin(3x)/dx taken as cos(3x)
-""", "test_dy_dx_vector", ["[missing chain-rule factor 3: d sin(3x)/dx = 3 cos(3x)]"]),
-    "sign_error": ("total_derivative", """
-def total_derivative(x, a):
-    y1, y2 = x @ x, np.cos(a @ x)
-    return y2 * (2 * x) + y1 * (np.sin(a @ x) * a)  # d cos = +sin
-""", "test_total_derivative", ["[sign error: d cos(u)/du = −sin(u)"]),
-    "jacobians_in_wrong_order": ("jacobian_h", """
-def jacobian_h(x, W, c):
-    u = W @ x + c
-    return W @ np.diag(np.cos(u))                 # ∂g/∂x · ∂f/∂g
-""", "test_jacobian_h", ["[Jacobian product in the wrong order (∂g/∂x · ∂f/∂g)", "outer function's Jacobian comes first"]),
-    "relu_wrong_side_of_kink": ("neuron_gradients", """
-def neuron_gradients(w, b, x):
-    active = float(w @ x + b < 0)                # the gate on the wrong side
-    return active * x, active
-""", "test_neuron_gradients", ["[ReLU gradient on the wrong side of the kink", "0 where w·x + b < 0"]),
-    "missing_bias_path": ("neuron_gradients", """
-def neuron_gradients(w, b, x):
-    active = float(w @ x + b > 0)
-    return active * x, 0.0                       # the bias "has no input", so no gradient
-""", "test_neuron_gradients", ["[missing the bias path", "∂z/∂b = 1"]),
-    "kink_test_without_bias": ("neuron_gradients", """
-def neuron_gradients(w, b, x):
-    active = float(w @ x > 0)                    # forgot b in the activity test
-    return active * x, active
-""", "test_neuron_gradients", ["[kink test without the bias", "w·x + b > 0"]),
+MISTAKES = {
+    "softplus_missing_2x": ("slope_softplus_sin", """
+def slope_softplus_sin(x):
+    u = np.sin(x**2)
+    return np.exp(u) / (1 + np.exp(u)) * np.cos(x**2)
+""", "test_slope_softplus_sin", ["[missing the innermost chain-rule factor"]),
+    "softplus_log_derivative_only": ("slope_softplus_sin", """
+def slope_softplus_sin(x):
+    return 1 / (1 + np.exp(np.sin(x**2))) * np.cos(x**2) * 2 * x
+""", "test_slope_softplus_sin", ["[derivative of ln(1 + eᵘ) taken as 1/(1 + eᵘ)"]),
+    "curve_product_rule_half": ("curve_velocity", """
+def curve_velocity(t):
+    return np.array([-np.exp(-t) * (np.cos(2 * t) + 2 * np.sin(2 * t)), 2 * t / (1 + t**2), t * np.cos(t)])
+""", "test_curve_velocity", ["[product rule missing a term"]),
+    "curve_exp_sign": ("curve_velocity", """
+def curve_velocity(t):
+    return np.array([np.exp(-t) * (np.cos(2 * t) - 2 * np.sin(2 * t)), 2 * t / (1 + t**2), np.sin(t) + t * np.cos(t)])
+""", "test_curve_velocity", ["[sign error in d(e⁻ᵗ)/dt"]),
+    "norm_as_norm_squared": ("grad_norm_tanh", """
+def grad_norm_tanh(x, a):
+    r, t = np.linalg.norm(x), np.tanh(a @ x)
+    return t * 2 * x + r * (1 - t**2) * a
+""", "test_grad_norm_tanh", ["[differentiated ‖x‖ as if it were ‖x‖²"]),
+    "norm_one_path": ("grad_norm_tanh", """
+def grad_norm_tanh(x, a):
+    return np.linalg.norm(x) * (1 - np.tanh(a @ x)**2) * a
+""", "test_grad_norm_tanh", ["[missing the path through ‖x‖"]),
+    "norm_normalises_x_in_place": ("grad_norm_tanh", """
+def grad_norm_tanh(x, a):
+    r, t = np.linalg.norm(x), np.tanh(a @ x)
+    x /= r                                                      # unit vector, in place
+    return t * x + r * (1 - t**2) * a
+""", "test_grad_norm_tanh", ["your function writes to its input"]),
+    "net_softplus_prime_is_softplus": ("jacobian_softplus_net", """
+def jacobian_softplus_net(x, W1, c, W2):
+    return W2 @ np.diag(np.log(1 + np.exp(W1 @ x + c))) @ W1
+""", "test_jacobian_softplus_net", ["[softplus′ taken as softplus itself"]),
+    "net_forgets_W2": ("jacobian_softplus_net", """
+def jacobian_softplus_net(x, W1, c, W2):
+    s = 1 / (1 + np.exp(-(W1 @ x + c)))
+    return s[:, None] * W1
+""", "test_jacobian_softplus_net", ["wrong shape"]),
+    "net_activation_in_place": ("jacobian_softplus_net", """
+def jacobian_softplus_net(x, W1, c, W2):
+    u = W1 @ x
+    u += c
+    W1 *= (1 / (1 + np.exp(-u)))[:, None]                        # scales the caller's W1
+    return W2 @ W1
+""", "test_jacobian_softplus_net", ["your function writes to its input"]),
+    "neuron_kink_on_the_right_piece": ("leaky_neuron_loss_grads", """
+def leaky_neuron_loss_grads(w, b, x, t, alpha):
+    z = w @ x + b
+    slope = 1.0 if z >= 0 else alpha                            # the kink belongs to the left piece
+    d = (slope * z - t) * slope
+    return d * x, d
+""", "test_leaky_neuron_loss_grads", ["[at z = 0 exactly you used the right piece (slope 1)]"]),
+    "neuron_plain_relu": ("leaky_neuron_loss_grads", """
+def leaky_neuron_loss_grads(w, b, x, t, alpha):
+    z = w @ x + b
+    a = max(z, alpha * z)
+    d = (a - t) * (1.0 if z > 0 else 0.0)
+    return d * x, d
+""", "test_leaky_neuron_loss_grads", ["[used the plain ReLU"]),
+    "neuron_no_activation_slope": ("leaky_neuron_loss_grads", """
+def leaky_neuron_loss_grads(w, b, x, t, alpha):
+    z = w @ x + b
+    a = z if z > 0 else alpha * z
+    return (a - t) * x, a - t
+""", "test_leaky_neuron_loss_grads", ["[forgot the activation's slope"]),
 }
 
-# Answers that pass the visible tests but not the hidden ones (fresh random points, fresh sizes).
-HARD_CODED_04 = {
-    "hard_coded_visible_points": ("dy_dx", """
-def dy_dx(x):
-    table = {0.9: 6 * 0.81 / np.tan(0.729), -1.1: 6 * 1.21 / np.tan(-1.331), 1.3: 6 * 1.69 / np.tan(2.197)}
-    return table[round(x, 6)]                    # the visible points only
-""", "test_dy_dx", ["KeyError"]),
-    "hard_coded_size_three": ("total_derivative", """
-def total_derivative(x, a):
-    return np.array([2 * x[i] * np.cos(a @ x) - (x @ x) * np.sin(a @ x) * a[i] for i in range(3)])
-""", "test_total_derivative", ["IndexError"]),
+DIFFERENT_BUT_RIGHT = {
+    "softplus_with_tanh_and_print": ("slope_softplus_sin", """
+def slope_softplus_sin(x):
+    inner = np.sin(x * x)
+    sigmoid = 0.5 * (1 + np.tanh(inner / 2))                    # another way to write the logistic function
+    print("debug:", x, sigmoid)
+    return 2 * x * np.cos(x * x) * sigmoid
+""", None, []),
+    "curve_componentwise": ("curve_velocity", """
+def curve_velocity(t):
+    out = np.zeros(3)
+    out[0] = -np.exp(-t) * np.cos(2 * t) - 2 * np.exp(-t) * np.sin(2 * t)
+    out[1] = 2 * t / (t**2 + 1)
+    out[2] = t * np.cos(t) + np.sin(t)
+    return out
+""", None, []),
+    "norm_einsum_and_copy": ("grad_norm_tanh", """
+def grad_norm_tanh(x, a):
+    x = x.copy()
+    r = np.sqrt(np.einsum('i,i->', x, x))
+    ax = np.einsum('i,i->', a, x)
+    x /= r                                                      # on its own copy: fine
+    return np.tanh(ax) * x + r / np.cosh(ax)**2 * a
+""", None, []),
+    "net_loops": ("jacobian_softplus_net", """
+def jacobian_softplus_net(x, W1, c, W2):
+    k, m = W2.shape
+    n = len(x)
+    J = np.zeros((k, n))
+    for i in range(k):
+        for j in range(n):
+            for h in range(m):
+                u = W1[h] @ x + c[h]
+                J[i, j] += W2[i, h] * np.exp(u) / (1 + np.exp(u)) * W1[h, j]
+    return J
+""", None, []),
+    "neuron_where": ("leaky_neuron_loss_grads", """
+def leaky_neuron_loss_grads(w, b, x, t, alpha):
+    z = float(np.dot(w, x) + b)
+    deriv = np.where(z > 0, 1.0, alpha)
+    a = np.where(z > 0, z, alpha * z)
+    dz = float((a - t) * deriv)
+    return dz * np.asarray(x), dz
+""", None, []),
 }
-MISTAKES_04.update(HARD_CODED_04)
 
 
 @pytest.fixture(scope="module")
 def chain_class(tmp_path_factory):
-    return PlantedMistakes(tmp_path_factory, CHAIN, MISTAKES_04)
+    return PlantedMistakes(tmp_path_factory, CHAIN, {**MISTAKES, **DIFFERENT_BUT_RIGHT})
 
 
-def test_chain_rule_correct_student_gets_every_point(chain_class):
-    chain_class.assert_correct_student_gets_every_point({
-        "test_dy_dx", "test_dy_dx_vector", "test_total_derivative", "test_jacobian_h", "test_neuron_gradients"
-    })
+def test_correct_student_gets_every_point(chain_class):
+    chain_class.assert_correct_student_gets_every_point(ITEMS)
 
 
-@pytest.mark.parametrize("student", sorted(MISTAKES_04))
-def test_chain_rule_mistake_costs_its_item_and_is_named(chain_class, student):
+@pytest.mark.parametrize("student", sorted(MISTAKES))
+def test_mistake_costs_its_item_and_is_named(chain_class, student):
     chain_class.assert_only_item_lost(student)
+
+
+@pytest.mark.parametrize("student", sorted(DIFFERENT_BUT_RIGHT))
+def test_right_but_different_gets_every_point(chain_class, student):
+    assert chain_class.scores[student] == {**chain_class.scores["correct"], **ITEMS}
+    assert chain_class.course.feedback_errors(CHAIN, student) == ""
