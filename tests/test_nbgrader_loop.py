@@ -16,7 +16,7 @@ def test_generate_submit_autograde_export(tmp_path):
 
     maxes = course.max_scores(WARMUP)
     auto = {gid for gid in maxes if gid.startswith("test_")}
-    assert auto == {"test_central_difference", "test_dy_dx", "test_grad_f"}
+    assert auto == {"test_dy_dx", "test_grad_f"}
     scores = course.scores(WARMUP)
     assert {g: scores["solver"][g] for g in auto} == {g: maxes[g] for g in auto}
     assert all(scores["blank"][g] == 0 for g in auto)

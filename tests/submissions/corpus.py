@@ -8,7 +8,7 @@ without the notebook).  ``EXPECT`` says, for each, what grading must do with it.
 import nbformat
 
 WARMUP = "00_warmup"
-ITEMS = ("test_central_difference", "test_dy_dx", "test_grad_f")
+ITEMS = ("test_dy_dx", "test_grad_f")
 
 WRONG_GRAD = "def grad_f(x):\n    return 2 * (x + np.cos(x))\n"   # [factor ×2]
 ZEROS_GRAD = "def grad_f(x):\n    return np.zeros_like(x)\n"
