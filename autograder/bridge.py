@@ -79,7 +79,6 @@ def call(request):
     def make_stub(number):
         return stubs.setdefault(number, _stub(number, f"callback_{number}"))
 
-    outcome = {}
     try:
         function = namespace[name]
     except KeyError:
@@ -92,13 +91,11 @@ def call(request):
     called = []
     swapped = dict(helpers)
     swapped.update({n: _blocker(n, called) for n in request.get("block", []) if n in target and n not in helpers})
-    missing = object()
-    saved = {n: target.get(n, missing) for n in swapped}
     from matcalc import _watch
+    from matcalc.grading import rebound
     used = []
     try:
-        target.update(swapped)
-        with _watch.watching() as used:
+        with rebound(target, swapped), _watch.watching() as used:
             value = function(*args, **kwargs)
         outcome = {"result": plain.encode(value)}
     except plain.NotPlain as exc:
@@ -110,12 +107,6 @@ def call(request):
             message = "(an exception whose message could not be shown)"
         outcome = {"raised": {"type": type(exc).__name__, "message": message[:4000],
                               "traceback": "".join(traceback.format_exception(exc)[-6:])[-4000:]}}
-    finally:
-        for n, value in saved.items():
-            if value is missing:
-                target.pop(n, None)
-            else:
-                target[n] = value
     if used or called:
         outcome = {"violation": sorted(set(used) | set(called))}
     _send(outcome)

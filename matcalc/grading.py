@@ -4,6 +4,7 @@ When an instructor grades, test cells run in a separate checker process and a st
 proxy of the one in the student's kernel (:mod:`autograder.checker`); in a student's own kernel it is the
 function itself.  These helpers work with either.
 """
+import contextlib
 
 
 class StudentError(Exception):
@@ -26,18 +27,24 @@ def with_helpers(function, **helpers):
         return bind(helpers)
 
     def call(*args, **kwargs):
-        namespace = function.__globals__
-        missing = object()
-        saved = {name: namespace.get(name, missing) for name in helpers}
-        namespace.update(helpers)
-        try:
+        with rebound(function.__globals__, helpers):
             return function(*args, **kwargs)
-        finally:
-            for name, value in saved.items():
-                if value is missing:
-                    namespace.pop(name, None)
-                else:
-                    namespace[name] = value
 
     return call
+
+
+@contextlib.contextmanager
+def rebound(namespace, values):
+    """``namespace`` (a dict) with ``values`` bound for the block; what was there before comes back."""
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in values}
+    namespace.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
