@@ -87,7 +87,7 @@ class Checker:
         out = io.StringIO()
         verdict = {"ok": True, "stdout": ""}
         try:
-            code = compile(source, f"<cell {label}>", "exec")
+            code = compile(_without_magics(source), f"<cell {label}>", "exec")
             self._bind(names, _names_in(source) | self._names_used_by_trusted())
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
                 exec(code, self.ns)
@@ -260,9 +260,18 @@ def _raise_student(raised, what):
     raise exc
 
 
+def _without_magics(source):
+    """IPython's ``%magic`` and ``!shell`` lines become ``pass`` (same line numbers): the checker is plain Python."""
+    lines = []
+    for line in source.split("\n"):
+        body = line.lstrip()
+        lines.append(line[:len(line) - len(body)] + "pass" if body.startswith(("%", "!")) else line)
+    return "\n".join(lines)
+
+
 def _names_in(source):
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(_without_magics(source))
     except SyntaxError:
         return set()
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
