@@ -8,6 +8,8 @@ Two layouts are accepted:
   (any notebooks, any folders inside).  These go through nbgrader's ``zip_collect`` with
   :class:`UploadCollector` as its file-name plugin and land in the course's ``submitted/`` folder.
 """
+import functools
+import hashlib
 import json
 import os
 import re
@@ -204,10 +206,12 @@ def timestamp_ok(folder):
         return "ignored an unreadable timestamp.txt (no submission time recorded)"
 
 
-def inspect(folder, expected):
+def inspect(folder, expected, assignment=None, root=None):
     """Look at a submission (a scratch copy, repaired in place) before nbgrader grades it.
 
-    ``expected`` maps each notebook name of the assignment to :func:`tamper.expected_cells`.  Returns
+    ``expected`` maps each notebook name of the assignment to :func:`tamper.expected_cells`.  With
+    ``assignment`` and the course ``root``, a notebook of another assignment of the course is named as
+    such (:func:`identify_assignment`) and gets no points.  Returns
     ``{"notes": [...], "gradable": [names], "items": {grade_id: [reasons]}, "general": [reasons]}``.
     A notebook that cannot be graded is removed from the copy, so nbgrader scores it as missing (0).
     """
@@ -232,6 +236,11 @@ def inspect(folder, expected):
             notes.append(problem + ": 0 points for its items")
             os.remove(path)
             continue
+        other = identify_assignment(nb, root) if assignment and root else None
+        if other and other != assignment:
+            notes.append(f"{name}.ipynb: {other_assignment_words(other, assignment)}: 0 points for its items")
+            os.remove(path)
+            continue
         ids = _grade_ids(nb)
         if cells and not ids & set(cells):
             notes.append(f"{name}.ipynb has none of the cells of this assignment (a notebook from another "
@@ -253,6 +262,90 @@ def inspect(folder, expected):
         if os.path.exists(os.path.join(folder, extra)):
             notes.append(f"ignored {extra}: the assignment has no notebook of that name")
     return {"notes": notes, "gradable": gradable, "items": items, "general": general}
+
+
+# -- which assignment a notebook belongs to ---------------------------------------------------------
+
+def identify_assignment(nb, root):
+    """The assignment of the course at ``root`` whose notebook ``nb`` is, or None when none is clearly it.
+
+    Every assignment shares some grade ids (``intro``, ``imports``), so one shared cell proves nothing.
+    Each notebook is described by its nbgrader cells: their grade ids, and the text of the cells a
+    student cannot change (locked, neither answer nor test).  The submission is compared with every
+    notebook in the course's source folder (``solutions/``) by the overlap of these descriptions
+    (Jaccard index); the best match wins.  None when nothing overlaps beyond the cells every assignment
+    has, or when two assignments match equally well.
+    """
+    mine = _signature(nb)
+    if not mine or root is None:
+        return None
+    known = _course_signatures(os.path.abspath(os.fspath(root)), _source_stamp(root))
+    if not known:
+        return None
+    everywhere = set.intersection(*(sig for _, sig in known))  # `intro`, `imports`: no evidence
+    best, best_score, tie = None, 0.0, False
+    for name, sig in known:
+        shared = (mine & sig) - everywhere
+        if not shared:
+            continue
+        score = len(mine & sig) / len(mine | sig)
+        if score > best_score + 1e-12:
+            best, best_score, tie = name, score, False
+        elif abs(score - best_score) <= 1e-12 and name != best:
+            tie = True
+    return None if tie else best
+
+
+def other_assignment_words(found, expected):
+    """What a student reads when the notebook handed in for ``expected`` is ``found``'s."""
+    return (f"this is {found}'s notebook, not {expected}'s; hand in the notebook of {expected} "
+            f"(exercises/{expected}/)")
+
+
+def _signature(nb):
+    sig = set()
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if not isinstance(meta, dict) or not isinstance(meta.get("grade_id"), str):
+            continue
+        sig.add(("id", meta["grade_id"]))
+        if meta.get("locked") and not meta.get("solution") and not meta.get("grade"):
+            text = "\n".join(line.rstrip() for line in str(cell.get("source", "")).strip().splitlines())
+            sig.add(("text", hashlib.sha256(text.encode()).hexdigest()))
+    return sig
+
+
+def _source_folder(root):
+    from .course import load_config
+    try:
+        folder = load_config(root).CourseDirectory.get("source_directory") or "source"
+    except Exception:  # noqa: BLE001 - no readable config: nbgrader's default
+        folder = "source"
+    return os.path.join(os.fspath(root), str(folder))
+
+
+def _source_stamp(root):
+    """Changes when a source notebook changes: the cache key of :func:`_course_signatures`."""
+    folder = _source_folder(root)
+    stamp = []
+    if os.path.isdir(folder):
+        for name in sorted(os.listdir(folder)):
+            sub = os.path.join(folder, name)
+            if os.path.isdir(sub):
+                stamp += [(name, f, os.stat(os.path.join(sub, f)).st_mtime_ns)
+                          for f in sorted(os.listdir(sub)) if f.endswith(".ipynb")]
+    return tuple(stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _course_signatures(root, stamp):
+    folder = _source_folder(root)
+    found = []
+    for assignment, notebook, _ in stamp:
+        nb, problem = read_notebook(os.path.join(folder, assignment, notebook))
+        if not problem:
+            found.append((assignment, _signature(nb)))
+    return found
 
 
 def _grade_ids(nb):
