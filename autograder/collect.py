@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections import Counter
 
 import nbformat
 from nbgrader.apps.zipcollectapp import ZipCollectApp
@@ -271,22 +272,22 @@ def identify_assignment(nb, root):
 
     Every assignment shares some grade ids (``intro``, ``imports``), so one shared cell proves nothing.
     Each notebook is described by its nbgrader cells: their grade ids, and the text of the cells a
-    student cannot change (locked, neither answer nor test).  The submission is compared with every
-    notebook in the course's source folder (``solutions/``) by the overlap of these descriptions
-    (Jaccard index); the best match wins.  None when nothing overlaps beyond the cells every assignment
-    has, or when two assignments match equally well.
+    student cannot change (locked, neither answer nor test).  What more than half of the course's
+    notebooks have is no evidence and is left out; the rest of the submission's description is compared
+    with every notebook in the course's source folder (``solutions/``) by overlap (Jaccard index), and
+    the best match wins.  None when nothing distinctive overlaps, or when two assignments match equally.
     """
     mine = _signature(nb)
     if not mine or root is None:
         return None
     known = _course_signatures(os.path.abspath(os.fspath(root)), _source_stamp(root))
-    if not known:
-        return None
-    everywhere = set.intersection(*(sig for _, sig in known))  # `intro`, `imports`: no evidence
+    counts = Counter(element for _, sig in known for element in sig)
+    common = {e for e, n in counts.items() if n > len(known) / 2}  # `intro`, `imports`: no evidence
+    mine -= common
     best, best_score, tie = None, 0.0, False
     for name, sig in known:
-        shared = (mine & sig) - everywhere
-        if not shared:
+        sig = sig - common
+        if not mine & sig:
             continue
         score = len(mine & sig) / len(mine | sig)
         if score > best_score + 1e-12:
