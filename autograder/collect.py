@@ -11,6 +11,7 @@ Two layouts are accepted:
 import functools
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -75,8 +76,18 @@ class UploadCollector(FileNameCollectorPlugin):
 
 
 def collect_uploads(api, assignment, uploads, notebooks, log=print):
-    """Run nbgrader's zip_collect on a folder of uploads; return {student: [notes]} for refused uploads."""
+    """Run nbgrader's zip_collect on a folder of uploads; return {student: [notes]} for refused uploads.
+
+    Only new or changed uploads are collected: an upload whose file and collected folder are as the
+    last collection left them (recorded in ``reports/ASSIGNMENT/uploads.json``) is not collected again,
+    so a second run over the same folder rewrites nothing.  nbgrader's own log is kept to errors; what
+    happened is said in one line.
+    """
     notes = {}
+    root = api.coursedir.root
+    submitted = os.path.join(root, api.coursedir.submitted_directory)
+    record_path = os.path.join(root, "reports", assignment, "uploads.json")
+    record = _read_json(record_path)
     staging = tempfile.mkdtemp(prefix="autograder-collect-")
     try:
         archive = os.path.join(staging, "archive")
@@ -91,40 +102,94 @@ def collect_uploads(api, assignment, uploads, notebooks, log=print):
             if ext.lower() == ".zip" and not zipfile.is_zipfile(path):
                 notes.setdefault(who, []).append(f"{name} is not a readable zip archive")
                 continue
+            if ext.lower() == ".ipynb" and len(notebooks) != 1:
+                notes.setdefault(who, []).append(f"{name}: this assignment has {len(notebooks)} notebooks; "
+                                                 "upload a zip holding all of them")
+                continue
             if who in newest:  # alice.ipynb and alice.zip: keep the newer upload
                 older = min(newest[who], path, key=os.path.getmtime)
                 notes.setdefault(who, []).append(f"two uploads; used the newer one, ignored {os.path.basename(older)}")
-                if older == newest[who]:
-                    os.remove(os.path.join(archive, os.path.basename(older)))
-                else:
+                if older != newest[who]:
                     continue
             newest[who] = path
-            shutil.copy(path, os.path.join(archive, name))
-        config = api.config.copy() if hasattr(api.config, "copy") else api.config
-        app = ZipCollectApp(config=config)
-        app.coursedir = CourseDirectory(config=config)
-        app.coursedir.root = api.coursedir.root
-        app.coursedir.assignment_id = assignment
-        app.force = True
-        app.collect_directory_structure = os.path.join(staging, "{collect_step}")
-        app.collector_plugin = UploadCollector
-        app.init_plugins()
-        app.collector_plugin_inst.extracted = os.path.join(staging, app.extracted_directory)
-        app.collector_plugin_inst.notebooks = [n + ".ipynb" for n in notebooks]
-        app.extractor_plugin_inst.force = True
-        try:
-            app.extract_archive_files()
-            app.process_extracted_files()
-        except SystemExit as exc:  # nbgrader's `fail` exits; say why instead
-            raise RuntimeError(f"nbgrader zip_collect failed (exit {exc.code}); see the messages above") from None
-        collected = submissions(os.path.join(api.coursedir.root, api.coursedir.submitted_directory), assignment)
+        unchanged = {who for who, path in newest.items()
+                     if record.get(who) == {"upload": _file_hash(path),
+                                            "collected": _folder_hash(os.path.join(submitted, who, assignment))}}
+        changed = {who: path for who, path in newest.items() if who not in unchanged}
+        for path in changed.values():
+            shutil.copy(path, os.path.join(archive, os.path.basename(path)))
+        if changed:
+            _zip_collect(api, assignment, staging, notebooks)
+        collected = submissions(submitted, assignment)
         for who in newest:
             if who not in collected:
                 notes.setdefault(who, []).append("the upload held no notebook")
-        log(f"collected {len(newest)} upload(s) from {uploads} with nbgrader zip_collect")
+        for who in changed:
+            record[who] = {"upload": _file_hash(newest[who]),
+                           "collected": _folder_hash(os.path.join(submitted, who, assignment))}
+        if changed:
+            os.makedirs(os.path.dirname(record_path), exist_ok=True)
+            with open(record_path, "w") as fh:
+                json.dump(record, fh, indent=1, sort_keys=True)
+        if changed:
+            log(f"collected {len(changed)} upload(s) from {uploads} with nbgrader zip_collect"
+                + (f" ({len(unchanged)} other(s) unchanged since the last collection)" if unchanged else ""))
+        elif unchanged:
+            log(f"the {len(unchanged)} upload(s) in {uploads} are unchanged since the last collection")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return notes
+
+
+def _zip_collect(api, assignment, staging, notebooks):
+    """nbgrader's zip_collect of ``staging/archive`` into the course's submitted folder, quietly."""
+    config = api.config.copy() if hasattr(api.config, "copy") else api.config
+    app = ZipCollectApp(config=config)
+    app.log_level = logging.ERROR  # no "Directory not found. Creating", "Copying from" ... for every file
+    app.coursedir = CourseDirectory(config=config)
+    app.coursedir.root = api.coursedir.root
+    app.coursedir.assignment_id = assignment
+    app.force = True
+    app.collect_directory_structure = os.path.join(staging, "{collect_step}")
+    app.collector_plugin = UploadCollector
+    app.init_plugins()
+    app.collector_plugin_inst.extracted = os.path.join(staging, app.extracted_directory)
+    app.collector_plugin_inst.notebooks = [n + ".ipynb" for n in notebooks]
+    app.extractor_plugin_inst.force = True
+    try:
+        app.extract_archive_files()
+        app.process_extracted_files()
+    except SystemExit as exc:  # nbgrader's `fail` exits; say why instead
+        raise RuntimeError(f"nbgrader zip_collect failed (exit {exc.code}); see the messages above") from None
+
+
+def _read_json(path):
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _file_hash(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def _folder_hash(folder):
+    """What a folder holds (names and contents), or None when it does not exist."""
+    if not os.path.isdir(folder):
+        return None
+    h = hashlib.sha256()
+    for base, dirs, files in sorted(os.walk(folder)):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(base, name)
+            h.update(os.path.relpath(path, folder).encode() + b"\0")
+            if os.path.isfile(path) and not os.path.islink(path):
+                h.update(_file_hash(path).encode())
+    return h.hexdigest()
 
 
 # -- copying a submission safely --------------------------------------------------------------------
