@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed
 # nbgrader runs `alembic` from PATH when it creates a gradebook.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install lab test exercises bench demo clean
+.PHONY: install git-filter lab test exercises bench demo clean
 
-install: $(STAMP)
+install: $(STAMP) git-filter
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -16,6 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
+
+# In a git clone, notebooks are committed without outputs: .gitattributes names the nbstripout filter,
+# this defines it for this clone (--keep-id: cell ids stay as committed).
+git-filter:
+	@if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
+	  git config filter.nbstripout.clean '"$(BIN)/python" -m nbstripout --keep-id' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config diff.ipynb.textconv '"$(BIN)/python" -m nbstripout --keep-id -t'; \
+	fi
 
 # JupyterLab refuses to run as root unless told; extra server options go in LAB_ARGS.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
