@@ -18,11 +18,15 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # In a git clone, notebooks are committed without outputs: .gitattributes names the nbstripout filter,
-# this defines it for this clone (--keep-id: cell ids stay as committed).
+# this defines it for this clone (--keep-id: cell ids stay as committed; what a kernel adds to
+# language_info on a run is stripped too, so a notebook that was only run shows no change).
+RUN_METADATA := $(addprefix metadata.language_info.,codemirror_mode file_extension mimetype nbconvert_exporter \
+                pygments_lexer version)
 git-filter:
 	@if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
 	  git config filter.nbstripout.clean '"$(BIN)/python" -m nbstripout --keep-id' && \
 	  git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.extrakeys '$(RUN_METADATA)' && \
 	  git config diff.ipynb.textconv '"$(BIN)/python" -m nbstripout --keep-id -t'; \
 	fi
 
