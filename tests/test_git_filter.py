@@ -41,37 +41,51 @@ def outputs(nb):
 
 
 def test_outputs_stay_out_of_git_in_a_clone_set_up_by_make_install(tmp_path):
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], env=env(), check=True, timeout=300)
-    git(clone, "config", "user.email", "student@example.invalid")
-    git(clone, "config", "user.name", "Student")
+    upstream, student, teacher = tmp_path / "upstream.git", tmp_path / "student", tmp_path / "teacher"
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(REPO), str(upstream)], env=env(), check=True, timeout=300)
+    for clone in (student, teacher):
+        subprocess.run(["git", "clone", "--quiet", str(upstream), str(clone)], env=env(), check=True, timeout=300)
+        git(clone, "config", "user.email", f"{clone.name}@example.invalid")
+        git(clone, "config", "user.name", clone.name)
 
     # without the filter (a clone where `make install` never ran), outputs would be committed
-    executed = run_lecture(clone)
-    git(clone, "add", LECTURE)
-    assert any(outputs(staged(clone, LECTURE)))
-    git(clone, "reset", "--quiet")
-    git(clone, "checkout", "--", LECTURE)
+    executed = run_lecture(student)
+    git(student, "add", LECTURE)
+    assert any(outputs(staged(student, LECTURE)))
+    git(student, "reset", "--quiet")
+    git(student, "checkout", "--", LECTURE)
 
     # `make install`'s git step, with this test's environment as the clone's .venv
-    subprocess.run(["make", "--no-print-directory", "git-filter", f"VENV={sys.prefix}"], cwd=clone, env=env(),
+    subprocess.run(["make", "--no-print-directory", "git-filter", f"VENV={sys.prefix}"], cwd=student, env=env(),
                    check=True, capture_output=True, timeout=120)
-    clean = shlex.split(git(clone, "config", "filter.nbstripout.clean"))
-    tracked = git(clone, "ls-files", "*.ipynb").split()
-    changed = subprocess.run(clean + ["--dry-run", *tracked], cwd=clone, env=env(), capture_output=True, text=True,
-                             check=True, timeout=300).stdout
+    clean = shlex.split(git(student, "config", "filter.nbstripout.clean"))
+    tracked = git(student, "ls-files", "*.ipynb").split()
+    changed = subprocess.run(clean + ["--dry-run", *tracked], cwd=student, env=env(), capture_output=True,
+                             text=True, check=True, timeout=300).stdout
     assert changed == "", f"the filter would change committed notebooks:\n{changed}"
-    as_filtered = subprocess.run(clean + ["--textconv", LECTURE], cwd=clone, env=env(), capture_output=True,
+    as_filtered = subprocess.run(clean + ["--textconv", LECTURE], cwd=student, env=env(), capture_output=True,
                                  check=True, timeout=120).stdout
-    assert as_filtered == (clone / LECTURE).read_bytes()   # byte for byte: git sees no change
+    assert as_filtered == (student / LECTURE).read_bytes()   # byte for byte: git sees no change
 
-    nbformat.write(executed, clone / LECTURE)          # the lecture run again, outputs saved
-    assert git(clone, "status", "--porcelain") == ""   # nothing to commit, nothing for `git pull` to clash with
+    # the lecture run again, outputs saved: nothing to commit, and `git pull` brings the teacher's fix
+    nbformat.write(executed, student / LECTURE)
+    assert git(student, "diff") == ""
+    git(student, "add", "--all")
+    assert git(student, "status", "--porcelain") == ""
+    fixed = nbformat.read(teacher / LECTURE, as_version=4)
+    fixed.cells[0].source = "A corrected first paragraph.\n\n" + fixed.cells[0].source
+    nbformat.write(fixed, teacher / LECTURE)
+    git(teacher, "commit", "--quiet", "--all", "--message", "lecture 00: a correction")
+    git(teacher, "push", "--quiet")
+    git(student, "pull", "--quiet", "--no-rebase")
+    assert nbformat.read(student / LECTURE, as_version=4).cells[0].source.startswith("A corrected first paragraph.")
 
-    executed.cells[0].source += "\n\nMy own note."       # a real change, saved with the outputs
-    nbformat.write(executed, clone / LECTURE)
-    git(clone, "add", LECTURE)
-    stored = staged(clone, LECTURE)
+    # a real change, saved with outputs, is committed without them
+    executed = run_lecture(student)
+    executed.cells[0].source += "\n\nMy own note."
+    nbformat.write(executed, student / LECTURE)
+    git(student, "add", LECTURE)
+    stored = staged(student, LECTURE)
     assert not any(outputs(stored))
-    assert stored["cells"][0]["source"].endswith("My own note.")
+    assert "".join(stored["cells"][0]["source"]).endswith("My own note.")
     assert [c["id"] for c in stored["cells"]] == [c.id for c in executed.cells]
