@@ -30,12 +30,15 @@ git-filter:
 	  git config diff.ipynb.textconv '"$(BIN)/python" -m nbstripout --keep-id -t'; \
 	fi
 
-# JupyterLab refuses to run as root unless told; extra server options go in LAB_ARGS.
+# JupyterLab refuses to run as root unless told. lab/overrides.json holds the course's JupyterLab defaults
+# (no "get notified about official Jupyter news?" question). Extra server options go in LAB_ARGS, e.g.
+#   make lab LAB_ARGS="--no-browser --ServerApp.port=8890 --IdentityProvider.token=SECRET"
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
 
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) $(LAB_ARGS) course/00_how_this_course_works.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.app_settings_dir=$(CURDIR)/lab $(ROOT_FLAG) \
+	  $(LAB_ARGS) course/00_how_this_course_works.ipynb
 
 PYTEST_ARGS ?= -n auto
 
