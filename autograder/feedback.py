@@ -161,7 +161,7 @@ WRAP_CSS = """<style>
 pre, div.output_area pre, div.input_area pre, .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 div.output_subarea { max-width: 100%; overflow-x: visible; }
 </style>"""
-MATHJAX_CONFIG = """<script>
+MATHJAX_CONFIG = r"""<script>
 window.MathJax = {
   tex: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
         processEscapes: true, processEnvironments: true, tags: "ams"},
@@ -174,7 +174,10 @@ window.MathJax = {
 @functools.lru_cache(maxsize=1)
 def mathjax_source():
     """MathJax 3 with SVG output (one self-contained file, fonts included) from django-static-mathjax."""
-    import mathjax  # the django-static-mathjax package: MathJax's own distribution files
+    try:
+        import mathjax  # the django-static-mathjax package: MathJax's own distribution files
+    except ImportError:
+        raise RuntimeError("feedback pages need the django-static-mathjax package: run `make install`") from None
     path = os.path.join(os.path.dirname(mathjax.__file__), "static", "mathjax", "es5", "tex-svg.js")
     with open(path, encoding="utf-8") as fh:
         return fh.read().replace("</script", "<\\/script")

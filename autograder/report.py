@@ -272,9 +272,10 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
 def table_lines(results, scores, maxes, width=150):
     """The summary table of a grading run: one line per student, notes shortened between words.
 
-    ``results`` maps each student to their result file's contents, ``scores`` to {grade id: score}
-    (the gradebook's), ``maxes`` each grade id to its points.
+    ``results`` maps each student to their result (its file's contents, or an object with ``to_json``),
+    ``scores`` to {grade id: score} (the gradebook's), ``maxes`` each grade id to its points.
     """
+    results = {s: (r.to_json() if hasattr(r, "to_json") else r) for s, r in results.items()}
     auto = [g for g in maxes if any(r.get("items", {}).get(g, {}).get("status") not in (None, "manual")
                                     for r in results.values())] or list(maxes)
     total = sum(maxes[g] for g in auto)

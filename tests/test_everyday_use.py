@@ -167,8 +167,11 @@ def test_feedback_renders_its_mathematics_offline_and_wraps_long_lines(graded, c
         raw = browser_page.evaluate("""() => [...document.querySelectorAll('.text_cell_render')]
                                        .some(el => /\\$[^$\\s][^$]*\\$/.test(el.innerText))""")
         overflow = browser_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        text = browser_page.evaluate("document.body.innerText")
     finally:
         context.close()
     assert not attempts, f"the page asked the network for {attempts}"
     assert rendered > 0 and not raw
+    # only mathematics is typeset: prompts and scores keep their brackets and parentheses as text
+    assert re.search(r"In \[\d+\]:", text) and "(Score: " in text, text[:600]
     assert overflow <= 0, f"the page is {overflow}px wider than the window"
