@@ -173,5 +173,5 @@ def test_feedback_renders_its_mathematics_offline_and_wraps_long_lines(graded, c
     assert not attempts, f"the page asked the network for {attempts}"
     assert rendered > 0 and not raw
     # only mathematics is typeset: prompts and scores keep their brackets and parentheses as text
-    assert re.search(r"In \[\d+\]:", text) and "(Score: " in text, text[:600]
+    assert re.search(r"In\s\[\d+\]:", text) and "(Score: " in text, text[:600]
     assert overflow <= 0, f"the page is {overflow}px wider than the window"
