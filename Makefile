@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed
 # nbgrader runs `alembic` from PATH when it creates a gradebook.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install lab test exercises bench demo clean
+.PHONY: install git-filter lab test exercises bench demo clean
 
-install: $(STAMP)
+install: $(STAMP) git-filter
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -19,12 +19,28 @@ $(STAMP): pyproject.toml
 	install -D -m 644 jupyter-config/autograder.json $(VENV)/etc/jupyter/jupyter_server_config.d/autograder.json
 	touch $@
 
-# JupyterLab refuses to run as root unless told; extra server options go in LAB_ARGS.
+# In a git clone, notebooks are committed without outputs: .gitattributes names the nbstripout filter,
+# this defines it for this clone (--keep-id: cell ids stay as committed; what a kernel adds to
+# language_info on a run is stripped too, so a notebook that was only run shows no change).
+RUN_METADATA := $(addprefix metadata.language_info.,codemirror_mode file_extension mimetype nbconvert_exporter \
+                pygments_lexer version)
+git-filter:
+	@if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
+	  git config filter.nbstripout.clean '"$(BIN)/python" -m nbstripout --keep-id' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.extrakeys '$(RUN_METADATA)' && \
+	  git config diff.ipynb.textconv '"$(BIN)/python" -m nbstripout --keep-id -t'; \
+	fi
+
+# JupyterLab refuses to run as root unless told. lab/overrides.json holds the course's JupyterLab defaults
+# (no "get notified about official Jupyter news?" question). Extra server options go in LAB_ARGS, e.g.
+#   make lab LAB_ARGS="--no-browser --ServerApp.port=8890 --IdentityProvider.token=SECRET"
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
 
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) $(LAB_ARGS) course/00_how_this_course_works.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.app_settings_dir=$(CURDIR)/lab $(ROOT_FLAG) \
+	  $(LAB_ARGS) course/00_how_this_course_works.ipynb
 
 PYTEST_ARGS ?= -n auto
 

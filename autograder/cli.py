@@ -1,9 +1,10 @@
-"""Command line of the instructor toolkit: ``autograder COMMAND ...``."""
+"""Command line of the instructor toolkit: ``autograder COMMAND ...``.
+
+Nothing heavy is imported at module load (nbgrader takes seconds to import): ``--help`` and argument
+errors answer at once, and each command imports what it needs.
+"""
 import argparse
 import sys
-
-from .course import CourseError, find_root
-from .release import release
 
 
 def _limits(args):
@@ -16,16 +17,24 @@ def _limits(args):
     return limits
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="autograder", description="Grading tools for the Matrix Calculus course.")
-    parser.add_argument("--course", default=".", help="course folder (default: the one holding nbgrader_config.py)")
-    commands = parser.add_subparsers(dest="command", required=True)
+def parser():
+    """The argument parser; ``--course DIR`` is accepted before or after the command."""
+    course = argparse.ArgumentParser(add_help=False)
+    course.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS,
+                        help="the course folder, the one holding nbgrader_config.py (default: the current "
+                             "folder or the nearest one above it)")
+    top = argparse.ArgumentParser(prog="autograder", parents=[course],
+                                  description="Grading tools for the Matrix Calculus course.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    rel = commands.add_parser("release", help="solutions/ -> exercises/ (nbgrader generate_assignment)")
+    def command(name, help):
+        return commands.add_parser(name, help=help, description=help, parents=[course])
+
+    rel = command("release", "solutions/ -> exercises/ (nbgrader generate_assignment)")
     rel.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     rel.add_argument("--no-db", action="store_true", help="do not record the assignments in the gradebook")
 
-    grd = commands.add_parser("grade", help="grade a class in parallel, sandboxed, into nbgrader's gradebook")
+    grd = command("grade", "grade a class in parallel, sandboxed, into nbgrader's gradebook")
     grd.add_argument("assignment")
     grd.add_argument("--submissions", help="nbgrader's submitted/ layout (STUDENT/ASSIGNMENT/*.ipynb) or a folder "
                                            "of uploads named by student (alice.ipynb, bob.zip); default: submitted/")
@@ -39,33 +48,41 @@ def main(argv=None):
     grd.add_argument("--keep-scratch", action="store_true", help="keep the scratch courses (debugging)")
     grd.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    val = commands.add_parser("validate", help="student side: run a notebook's tests, exit 1 if any fails")
+    val = command("validate", "student side: run a notebook's tests, exit 1 if any fails")
     val.add_argument("notebook")
     val.add_argument("--timeout", type=int, default=300, help="wall-clock seconds for the notebook")
     val.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell")
     val.add_argument("--json", action="store_true", help="print the result as JSON (for the Validate button)")
 
-    fbk = commands.add_parser("feedback", help="feedback again (e.g. after manual grading), hidden tests removed")
+    fbk = command("feedback", "feedback again (e.g. after manual grading), hidden tests removed")
     fbk.add_argument("assignment")
     fbk.add_argument("students", nargs="*", help="only these students (default: all autograded)")
 
-    rep = commands.add_parser("report", help="score histogram, pass rate per item, most frequent diagnoses")
+    rep = command("report", "score histogram, pass rate per item, most frequent diagnoses")
     rep.add_argument("assignment")
 
-    demo = commands.add_parser("demo", help="grade a generated sample class end to end (a newcomer's tour)")
+    demo = command("demo", "grade a generated sample class end to end (a newcomer's tour)")
     demo.add_argument("--students", type=int, default=30, help="size of the sample class")
     demo.add_argument("--into", help="course folder to build the demo in (default: a new temporary folder)")
     demo.add_argument("--assignment", default="00_warmup")
     demo.add_argument("--workers", type=int, default=0)
+    return top
 
-    args = parser.parse_args(argv)
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    from .course import CourseError, find_root
     try:
         if args.command == "validate":
             from .validate import main as validate_main
             return validate_main(args.notebook, timeout=args.timeout, cell_timeout=args.cell_timeout,
                                  as_json=args.json)
-        root = find_root(args.course)
+        try:
+            root = find_root(getattr(args, "course", "."))
+        except CourseError as exc:
+            raise CourseError(f"{exc}, or name it with --course DIR") from None
         if args.command == "release":
+            from .release import release
             release(root, args.assignments, record=not args.no_db)
         elif args.command == "grade":
             from .grade import Settings, grade
@@ -83,11 +100,11 @@ def main(argv=None):
             return 0 if regenerate(load_api(root), args.assignment, args.students) else 2
         elif args.command == "report":
             from .course import load_api
-            from .report import collect, diagnosis_lines, summarize, write
+            from .report import diagnosis_lines, graded_data, summarize, write
             api = load_api(root)
-            write(api, args.assignment)
-            summary = summarize(collect(api, args.assignment))
-            for line in diagnosis_lines(summary):
+            data = graded_data(api, args.assignment)  # CourseError: not graded yet, or no such assignment
+            write(api, args.assignment, data=data)
+            for line in diagnosis_lines(summarize(data)):
                 print("  " + line)
         elif args.command == "demo":
             from .demo import demo

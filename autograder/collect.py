@@ -8,12 +8,16 @@ Two layouts are accepted:
   (any notebooks, any folders inside).  These go through nbgrader's ``zip_collect`` with
   :class:`UploadCollector` as its file-name plugin and land in the course's ``submitted/`` folder.
 """
+import functools
+import hashlib
 import json
+import logging
 import os
 import re
 import shutil
 import tempfile
 import zipfile
+from collections import Counter
 
 import nbformat
 from nbgrader.apps.zipcollectapp import ZipCollectApp
@@ -72,8 +76,18 @@ class UploadCollector(FileNameCollectorPlugin):
 
 
 def collect_uploads(api, assignment, uploads, notebooks, log=print):
-    """Run nbgrader's zip_collect on a folder of uploads; return {student: [notes]} for refused uploads."""
+    """Run nbgrader's zip_collect on a folder of uploads; return {student: [notes]} for refused uploads.
+
+    Only new or changed uploads are collected: an upload whose file and collected folder are as the
+    last collection left them (recorded in ``reports/ASSIGNMENT/uploads.json``) is not collected again,
+    so a second run over the same folder rewrites nothing.  nbgrader's own log is kept to errors; what
+    happened is said in one line.
+    """
     notes = {}
+    root = api.coursedir.root
+    submitted = os.path.join(root, api.coursedir.submitted_directory)
+    record_path = os.path.join(root, "reports", assignment, "uploads.json")
+    record = _read_json(record_path)
     staging = tempfile.mkdtemp(prefix="autograder-collect-")
     try:
         archive = os.path.join(staging, "archive")
@@ -88,40 +102,94 @@ def collect_uploads(api, assignment, uploads, notebooks, log=print):
             if ext.lower() == ".zip" and not zipfile.is_zipfile(path):
                 notes.setdefault(who, []).append(f"{name} is not a readable zip archive")
                 continue
+            if ext.lower() == ".ipynb" and len(notebooks) != 1:
+                notes.setdefault(who, []).append(f"{name}: this assignment has {len(notebooks)} notebooks; "
+                                                 "upload a zip holding all of them")
+                continue
             if who in newest:  # alice.ipynb and alice.zip: keep the newer upload
                 older = min(newest[who], path, key=os.path.getmtime)
                 notes.setdefault(who, []).append(f"two uploads; used the newer one, ignored {os.path.basename(older)}")
-                if older == newest[who]:
-                    os.remove(os.path.join(archive, os.path.basename(older)))
-                else:
+                if older != newest[who]:
                     continue
             newest[who] = path
-            shutil.copy(path, os.path.join(archive, name))
-        config = api.config.copy() if hasattr(api.config, "copy") else api.config
-        app = ZipCollectApp(config=config)
-        app.coursedir = CourseDirectory(config=config)
-        app.coursedir.root = api.coursedir.root
-        app.coursedir.assignment_id = assignment
-        app.force = True
-        app.collect_directory_structure = os.path.join(staging, "{collect_step}")
-        app.collector_plugin = UploadCollector
-        app.init_plugins()
-        app.collector_plugin_inst.extracted = os.path.join(staging, app.extracted_directory)
-        app.collector_plugin_inst.notebooks = [n + ".ipynb" for n in notebooks]
-        app.extractor_plugin_inst.force = True
-        try:
-            app.extract_archive_files()
-            app.process_extracted_files()
-        except SystemExit as exc:  # nbgrader's `fail` exits; say why instead
-            raise RuntimeError(f"nbgrader zip_collect failed (exit {exc.code}); see the messages above") from None
-        collected = submissions(os.path.join(api.coursedir.root, api.coursedir.submitted_directory), assignment)
+        unchanged = {who for who, path in newest.items()
+                     if record.get(who) == {"upload": _file_hash(path),
+                                            "collected": _folder_hash(os.path.join(submitted, who, assignment))}}
+        changed = {who: path for who, path in newest.items() if who not in unchanged}
+        for path in changed.values():
+            shutil.copy(path, os.path.join(archive, os.path.basename(path)))
+        if changed:
+            _zip_collect(api, assignment, staging, notebooks)
+        collected = submissions(submitted, assignment)
         for who in newest:
             if who not in collected:
                 notes.setdefault(who, []).append("the upload held no notebook")
-        log(f"collected {len(newest)} upload(s) from {uploads} with nbgrader zip_collect")
+        for who in changed:
+            record[who] = {"upload": _file_hash(newest[who]),
+                           "collected": _folder_hash(os.path.join(submitted, who, assignment))}
+        if changed:
+            os.makedirs(os.path.dirname(record_path), exist_ok=True)
+            with open(record_path, "w") as fh:
+                json.dump(record, fh, indent=1, sort_keys=True)
+        if changed:
+            log(f"collected {len(changed)} upload(s) from {uploads} with nbgrader zip_collect"
+                + (f" ({len(unchanged)} other(s) unchanged since the last collection)" if unchanged else ""))
+        elif unchanged:
+            log(f"the {len(unchanged)} upload(s) in {uploads} are unchanged since the last collection")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return notes
+
+
+def _zip_collect(api, assignment, staging, notebooks):
+    """nbgrader's zip_collect of ``staging/archive`` into the course's submitted folder, quietly."""
+    config = api.config.copy() if hasattr(api.config, "copy") else api.config
+    app = ZipCollectApp(config=config)
+    app.log_level = logging.ERROR  # no "Directory not found. Creating", "Copying from" ... for every file
+    app.coursedir = CourseDirectory(config=config)
+    app.coursedir.root = api.coursedir.root
+    app.coursedir.assignment_id = assignment
+    app.force = True
+    app.collect_directory_structure = os.path.join(staging, "{collect_step}")
+    app.collector_plugin = UploadCollector
+    app.init_plugins()
+    app.collector_plugin_inst.extracted = os.path.join(staging, app.extracted_directory)
+    app.collector_plugin_inst.notebooks = [n + ".ipynb" for n in notebooks]
+    app.extractor_plugin_inst.force = True
+    try:
+        app.extract_archive_files()
+        app.process_extracted_files()
+    except SystemExit as exc:  # nbgrader's `fail` exits; say why instead
+        raise RuntimeError(f"nbgrader zip_collect failed (exit {exc.code}); see the messages above") from None
+
+
+def _read_json(path):
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _file_hash(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def _folder_hash(folder):
+    """What a folder holds (names and contents), or None when it does not exist."""
+    if not os.path.isdir(folder):
+        return None
+    h = hashlib.sha256()
+    for base, dirs, files in sorted(os.walk(folder)):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(base, name)
+            h.update(os.path.relpath(path, folder).encode() + b"\0")
+            if os.path.isfile(path) and not os.path.islink(path):
+                h.update(_file_hash(path).encode())
+    return h.hexdigest()
 
 
 # -- copying a submission safely --------------------------------------------------------------------
@@ -204,10 +272,12 @@ def timestamp_ok(folder):
         return "ignored an unreadable timestamp.txt (no submission time recorded)"
 
 
-def inspect(folder, expected):
+def inspect(folder, expected, assignment=None, root=None):
     """Look at a submission (a scratch copy, repaired in place) before nbgrader grades it.
 
-    ``expected`` maps each notebook name of the assignment to :func:`tamper.expected_cells`.  Returns
+    ``expected`` maps each notebook name of the assignment to :func:`tamper.expected_cells`.  With
+    ``assignment`` and the course ``root``, a notebook of another assignment of the course is named as
+    such (:func:`identify_assignment`) and gets no points.  Returns
     ``{"notes": [...], "gradable": [names], "items": {grade_id: [reasons]}, "general": [reasons]}``.
     A notebook that cannot be graded is removed from the copy, so nbgrader scores it as missing (0).
     """
@@ -232,6 +302,11 @@ def inspect(folder, expected):
             notes.append(problem + ": 0 points for its items")
             os.remove(path)
             continue
+        other = identify_assignment(nb, root) if assignment and root else None
+        if other and other != assignment:
+            notes.append(f"{name}.ipynb: {other_assignment_words(other, assignment)}: 0 points for its items")
+            os.remove(path)
+            continue
         ids = _grade_ids(nb)
         if cells and not ids & set(cells):
             notes.append(f"{name}.ipynb has none of the cells of this assignment (a notebook from another "
@@ -253,6 +328,90 @@ def inspect(folder, expected):
         if os.path.exists(os.path.join(folder, extra)):
             notes.append(f"ignored {extra}: the assignment has no notebook of that name")
     return {"notes": notes, "gradable": gradable, "items": items, "general": general}
+
+
+# -- which assignment a notebook belongs to ---------------------------------------------------------
+
+def identify_assignment(nb, root):
+    """The assignment of the course at ``root`` whose notebook ``nb`` is, or None when none is clearly it.
+
+    Every assignment shares some grade ids (``intro``, ``imports``), so one shared cell proves nothing.
+    Each notebook is described by its nbgrader cells: their grade ids, and the text of the cells a
+    student cannot change (locked, neither answer nor test).  What more than half of the course's
+    notebooks have is no evidence and is left out; the rest of the submission's description is compared
+    with every notebook in the course's source folder (``solutions/``) by overlap (Jaccard index), and
+    the best match wins.  None when nothing distinctive overlaps, or when two assignments match equally.
+    """
+    mine = _signature(nb)
+    if not mine or root is None:
+        return None
+    known = _course_signatures(os.path.abspath(os.fspath(root)), _source_stamp(root))
+    counts = Counter(element for _, sig in known for element in sig)
+    common = {e for e, n in counts.items() if n > len(known) / 2}  # `intro`, `imports`: no evidence
+    mine -= common
+    best, best_score, tie = None, 0.0, False
+    for name, sig in known:
+        sig = sig - common
+        if not mine & sig:
+            continue
+        score = len(mine & sig) / len(mine | sig)
+        if score > best_score + 1e-12:
+            best, best_score, tie = name, score, False
+        elif abs(score - best_score) <= 1e-12 and name != best:
+            tie = True
+    return None if tie else best
+
+
+def other_assignment_words(found, expected):
+    """What a student reads when the notebook handed in for ``expected`` is ``found``'s."""
+    return (f"this is {found}'s notebook, not {expected}'s; hand in the notebook of {expected} "
+            f"(exercises/{expected}/)")
+
+
+def _signature(nb):
+    sig = set()
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if not isinstance(meta, dict) or not isinstance(meta.get("grade_id"), str):
+            continue
+        sig.add(("id", meta["grade_id"]))
+        if meta.get("locked") and not meta.get("solution") and not meta.get("grade"):
+            text = "\n".join(line.rstrip() for line in str(cell.get("source", "")).strip().splitlines())
+            sig.add(("text", hashlib.sha256(text.encode()).hexdigest()))
+    return sig
+
+
+def _source_folder(root):
+    from .course import load_config
+    try:
+        folder = load_config(root).CourseDirectory.get("source_directory") or "source"
+    except Exception:  # noqa: BLE001 - no readable config: nbgrader's default
+        folder = "source"
+    return os.path.join(os.fspath(root), str(folder))
+
+
+def _source_stamp(root):
+    """Changes when a source notebook changes: the cache key of :func:`_course_signatures`."""
+    folder = _source_folder(root)
+    stamp = []
+    if os.path.isdir(folder):
+        for name in sorted(os.listdir(folder)):
+            sub = os.path.join(folder, name)
+            if os.path.isdir(sub):
+                stamp += [(name, f, os.stat(os.path.join(sub, f)).st_mtime_ns)
+                          for f in sorted(os.listdir(sub)) if f.endswith(".ipynb")]
+    return tuple(stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _course_signatures(root, stamp):
+    folder = _source_folder(root)
+    found = []
+    for assignment, notebook, _ in stamp:
+        nb, problem = read_notebook(os.path.join(folder, assignment, notebook))
+        if not problem:
+            found.append((assignment, _signature(nb)))
+    return found
 
 
 def _grade_ids(nb):

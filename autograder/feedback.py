@@ -6,19 +6,30 @@ failure.  :class:`HideHiddenTests` is an extra nbgrader preprocessor for the Gen
 it replaces each ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` region by a one-line notice
 and removes those lines from every traceback frame that quotes them (a function defined in a hidden
 region and failing later included), keeping the error type and message.  The autograded notebook itself
-is not changed, so formgrader still shows the instructor everything.
+is not changed, so formgrader still shows the instructor everything.  :class:`HideInstructorPaths`
+shortens the instructor's absolute paths in tracebacks and printed warnings (``matcalc/checks.py``, not
+``/home/instructor/course/matcalc/checks.py``).
+
+Each page is then made readable anywhere (:func:`offline_page`): long lines wrap, and the mathematics is
+rendered by a copy of MathJax inlined into the page (from the ``django-static-mathjax`` package), not
+loaded from a CDN, so a page opened without internet, or handed back through nbgrader's exchange,
+shows formulas rather than raw LaTeX.
 
 To get the same from plain ``nbgrader generate_feedback``, add to ``nbgrader_config.py``::
 
     from autograder.feedback import HideHiddenTests
     from nbgrader.preprocessors import GetGrades
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, HideInstructorPaths, CSSHTMLHeaderPreprocessor]
 """
 import copy
+import functools
+import glob
 import html
 import os
 import re
+import sys
+import tempfile
 
 from nbconvert.filters import strip_ansi
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
@@ -105,10 +116,96 @@ class HideHiddenTests(NbGraderPreprocessor):
         return "\n".join(out)
 
 
+ABSOLUTE_PATH = re.compile(r"/(?:[\w.@+-]+/)+[\w.@+-]+")
+
+
+class HideInstructorPaths(NbGraderPreprocessor):
+    """Shorten absolute paths of the grading machine in error and stream outputs (a student needs
+    ``matcalc/checks.py``, and should not see where the instructor keeps the course)."""
+
+    def preprocess(self, nb, resources):
+        import matcalc
+        course = self.config.get("CourseDirectory", {}).get("root") or os.getcwd()
+        roots = {os.path.dirname(os.path.dirname(os.path.abspath(matcalc.__file__))), os.path.abspath(course),
+                 sys.prefix, sys.base_prefix, os.path.expanduser("~"), tempfile.gettempdir()}
+        self.roots = sorted((r.rstrip("/") for r in roots if r and r != "/"), key=len, reverse=True)
+        return super().preprocess(nb, resources)
+
+    def short(self, match):
+        path = match.group(0)
+        for marker in ("/site-packages/", "/dist-packages/"):
+            if marker in path:
+                return path.rsplit(marker, 1)[1]
+        for root in self.roots:
+            if path.startswith(root + "/"):
+                return path[len(root) + 1:]
+        stdlib = re.search(r"/lib/python3[\d.]*/", path)
+        return path[stdlib.end():] if stdlib else path
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [ABSOLUTE_PATH.sub(self.short, entry) for entry in output.get("traceback", [])]
+                output["evalue"] = ABSOLUTE_PATH.sub(self.short, output.get("evalue", ""))
+            elif output.get("output_type") == "stream":
+                output["text"] = ABSOLUTE_PATH.sub(self.short, output.get("text", ""))
+        return cell, resources
+
+
+# -- pages readable offline ------------------------------------------------------------------------
+
+CDN_MATHJAX = re.compile(r'<script[^>]*\bsrc="https?://[^"]*mathjax[^"]*"[^>]*>\s*</script>', re.I)
+MATHJAX2_CONFIG = re.compile(r'<script type="text/x-mathjax-config">.*?</script>', re.S)
+WRAP_CSS = """<style>
+/* feedback: long lines wrap instead of running off the page */
+pre, div.output_area pre, div.input_area pre, .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+div.output_subarea { max-width: 100%; overflow-x: visible; }
+</style>"""
+MATHJAX_CONFIG = r"""<script>
+window.MathJax = {
+  tex: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+        processEscapes: true, processEnvironments: true, tags: "ams"},
+  options: {enableMenu: false},
+  svg: {fontCache: "global"}
+};
+</script>"""
+
+
+@functools.lru_cache(maxsize=1)
+def mathjax_source():
+    """MathJax 3 with SVG output (one self-contained file, fonts included) from django-static-mathjax."""
+    try:
+        import mathjax  # the django-static-mathjax package: MathJax's own distribution files
+    except ImportError:
+        raise RuntimeError("feedback pages need the django-static-mathjax package: run `make install`") from None
+    path = os.path.join(os.path.dirname(mathjax.__file__), "static", "mathjax", "es5", "tex-svg.js")
+    with open(path, encoding="utf-8") as fh:
+        return fh.read().replace("</script", "<\\/script")
+
+
+def offline_page(text):
+    """A feedback page that needs no network: MathJax inlined instead of nbconvert's CDN link, lines wrapped."""
+    text = MATHJAX2_CONFIG.sub("", CDN_MATHJAX.sub("", text))
+    head = f"{WRAP_CSS}\n{MATHJAX_CONFIG}\n<script>{mathjax_source()}</script>\n"
+    return text.replace("</head>", head + "</head>", 1) if "</head>" in text else head + text
+
+
+def make_offline(folder):
+    """:func:`offline_page` for every HTML page in ``folder``."""
+    for path in glob.glob(os.path.join(folder, "*.html")):
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        if "window.MathJax = {" in text:
+            continue
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(offline_page(text))
+
+
 def feedback_config(config):
-    """The course config with our preprocessor in nbgrader's feedback pipeline."""
+    """The course config with our preprocessors in nbgrader's feedback pipeline."""
     config = copy.deepcopy(Config(config))
-    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, HideInstructorPaths,
+                                             CSSHTMLHeaderPreprocessor]
     config.HTMLExporter.template_name = "feedback"
     return config
 
@@ -126,26 +223,44 @@ def generate(job):
         error = (outcome.get("error") or "").strip().splitlines()
         return TaskResult(kind="feedback", status=Status.ERROR, student=job.student,
                           notes=["feedback failed: " + (error[-1] if error else "no details")])
+    make_offline(os.path.join(coursedir.root, coursedir.feedback_directory, job.student, job.assignment))
     return TaskResult(kind="feedback", student=job.student)
 
 
 def regenerate(api, assignment, students=None, log=print):
-    """Feedback again (after manual grading in formgrader), hidden tests removed, for autograded students."""
-    folder = os.path.join(api.coursedir.root, api.coursedir.autograded_directory)
+    """Feedback again (after manual grading in formgrader), hidden tests removed, for autograded students.
+
+    Says who got feedback and who was skipped, and why: a named student without an autograded
+    submission, or a submission that could not be graded (its "could not be graded" page is kept).
+    """
+    root = api.coursedir.root
+    folder = os.path.join(root, api.coursedir.autograded_directory)
     found = sorted(s for s in os.listdir(folder) if os.path.isdir(os.path.join(folder, s, assignment))) \
         if os.path.isdir(folder) else []
     chosen = [s for s in found if not students or s in students]
+    skipped = {s: "no autograded submission" for s in (students or []) if s not in found}
+    results = os.path.join(root, "reports", assignment, "students")
+    if not students and os.path.isdir(results):
+        for name in sorted(os.listdir(results)):
+            student = name[:-len(".json")]
+            if name.endswith(".json") and student not in found:
+                skipped[student] = "not gradable (its 'could not be graded' page is kept)"
     failed = []
     for student in chosen:
         from .results import FeedbackJob, Status
         outcome = generate(FeedbackJob(student=student, assignment=assignment, config=api.config))
         if outcome.status != Status.OK:
             failed.append(f"{student}: {'; '.join(outcome.notes)}")
-    log(f"feedback for {len(chosen) - len(failed)} student(s): "
-        f"{os.path.join(api.coursedir.root, api.coursedir.feedback_directory)}/STUDENT/{assignment}/")
+    done = len(chosen) - len(failed)
+    log(f"feedback for {done} student{'' if done == 1 else 's'}: "
+        f"{os.path.join(root, api.coursedir.feedback_directory)}/STUDENT/{assignment}/")
+    for student, why in sorted(skipped.items()):
+        log(f"  skipped {student}: {why}")
     for line in failed:
-        log("  " + line)
-    return not failed
+        log("  failed " + line)
+    if not chosen and not students:
+        log(f"  nobody has an autograded submission of {assignment}: run `autograder grade {assignment}` first")
+    return not failed and not (students and skipped)
 
 
 def not_gradable_page(path, assignment, student, notes):

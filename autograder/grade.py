@@ -421,7 +421,7 @@ def _grade(api, root, assignment, submissions, settings, limits, pool, log, prog
             outcome["grades_csv"] = gradebook.export_csv(api)
         if settings.report:
             outcome["report"] = report.write(api, assignment, log=lambda *_: None)
-    print_table(api, assignment, results, log)
+    report.print_table(api, assignment, results, log)
     if graded_now:
         log(f"graded {graded_now} submission(s) in {elapsed:.1f} s with {pool.size} worker(s) "
             f"({elapsed / graded_now:.2f} s per submission)")
@@ -447,27 +447,3 @@ def _short(result):
     return f"{passed}/{auto} tests passed"
 
 
-def print_table(api, assignment, results, log=print):
-    scores = gradebook.scores(api, assignment)
-    maxes = gradebook.max_scores(api, assignment)
-    auto = [g for g in maxes if any(r.items.get(g, {}).get("status") not in (None, "manual")
-                                    for r in results.values())] or list(maxes)
-    total = sum(maxes[g] for g in auto)
-    width = max([7] + [len(s) for s in results])
-    log(f"{'student':<{width}}  {'auto':>9}  notes")
-    for student in sorted(results):
-        r = results[student]
-        got = sum((scores.get(student, {}).get(g) or 0) for g in auto)
-        words = []
-        tam = r.tampering or {}
-        if tam.get("general") or tam.get("items"):
-            first = (tam.get("general") or [next(iter(tam["items"].values()))[0]])[0]
-            words.append(f"TAMPERING: {first}")
-        words += r.notes[:2]
-        failed = [f"{g} [{i['diagnosis']}]" if i.get("diagnosis") else f"{g} ({(i.get('error') or 'failed')})"
-                  for g, i in r.items.items() if i.get("status") in ("failed", "partial")]
-        if failed and not words:
-            words.append("failed: " + ", ".join(failed))
-        if r.status == Status.ERROR:
-            words.insert(0, "ERROR")
-        log(f"{student:<{width}}  {got:>4g}/{total:<4g}  {'; '.join(words)[:150]}")

@@ -6,6 +6,7 @@ notebooks' outputs, where a failed ``matcalc`` check starts its message with a b
 result files with the grader's notes (tampering, limits, unreadable files).  So the report also works
 after a plain ``nbgrader autograde``.
 """
+import difflib
 import html
 import json
 import os
@@ -15,6 +16,7 @@ from collections import Counter, defaultdict
 import nbformat
 from nbgrader import utils
 
+from .course import CourseError
 from .gradebook import open_gradebook
 
 LABEL = re.compile(r"^\s*\[([^\]\n]{1,80})\]")
@@ -55,8 +57,59 @@ def item_outcomes(nb):
     return items
 
 
+def shorten(text, width):
+    """``text`` on one line, at most ``width`` characters, cut only between words (with "…")."""
+    text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
+    cut = text[:width]
+    space = cut.rfind(" ")
+    if space > 0:
+        cut = cut[:space]
+    else:  # one word longer than the width: no boundary to cut at
+        cut = cut[:width - 1]
+    return cut.rstrip(" ,;:([{") + "…"
+
+
+def describe(item):
+    """One failed item for a person: ``[label] message``, the label said once."""
+    message = item.get("message") or item.get("error") or "failed"
+    label = item.get("diagnosis")
+    if not label:
+        return message
+    body = re.sub(r"^\w+: ", "", message)                 # GradientCheckError: ...
+    body = LABEL.sub("", body, count=1).strip()            # [label] ...
+    body = re.sub(rf"[:\s]+{re.escape(label)}\s*\.?\s*$", ".", body)  # ... gives: label.
+    return f"[{label}] {body}".strip()
+
+
 def results_dir(api, assignment):
     return os.path.join(api.coursedir.root, "reports", assignment)
+
+
+def known_assignments(api):
+    """Names of the assignments in the gradebook and in the course's source folder."""
+    names = set()
+    with open_gradebook(api) as gb:
+        names.update(a.name for a in gb.assignments)
+    source = os.path.join(api.coursedir.root, api.coursedir.source_directory)
+    if os.path.isdir(source):
+        names.update(n for n in os.listdir(source) if os.path.isdir(os.path.join(source, n)) and not n.startswith("."))
+    return sorted(names)
+
+
+def graded_data(api, assignment):
+    """:func:`collect` for an assignment that has been graded; a :class:`CourseError` that says what to do if not."""
+    names = known_assignments(api)
+    if assignment not in names:
+        close = difflib.get_close_matches(assignment, names, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else (f"; the course has {', '.join(names)}" if names else "")
+        raise CourseError(f"no assignment '{assignment}'{hint}")
+    with open_gradebook(api) as gb:
+        graded = assignment in {a.name for a in gb.assignments} and bool(gb.assignment_submissions(assignment))
+    if not graded:
+        raise CourseError(f"{assignment} has not been graded yet: run `autograder grade {assignment}` first")
+    return collect(api, assignment)
 
 
 def collect(api, assignment):
@@ -106,7 +159,12 @@ def summarize(data):
     who = defaultdict(set)
     where = defaultdict(Counter)
     for student, info in students.items():
+        tampering = info["tampering"]
+        if info.get("status") == "not gradable" or tampering.get("general"):
+            continue  # a zero for tampering (or no gradable file): its failures diagnose nothing
         for gid, item in info["items"].items():
+            if gid in tampering.get("items", {}):
+                continue
             if item.get("diagnosis"):
                 who[item["diagnosis"]].add(student)
                 where[item["diagnosis"]][gid] += 1
@@ -145,7 +203,7 @@ def plot(data, summary, path):
         axes[1].text(min(r + 1, 88), y, f"{r:.0f}%", va="center", fontsize=9)
     diag = summary["diagnoses"][:10]
     if diag:
-        labels = [f"[{d[0]}]"[:48] for d in diag][::-1]
+        labels = [shorten(f"[{d[0]}]", 48) for d in diag][::-1]
         counts = [d[1] for d in diag][::-1]
         axes[2].barh(labels, counts, color="#c44e52", height=0.6)
         axes[2].set_ylim(-0.7, max(len(labels), 4) - 0.3)
@@ -160,9 +218,9 @@ def plot(data, summary, path):
     plt.close(fig)
 
 
-def write(api, assignment, log=print):
+def write(api, assignment, log=print, data=None):
     """Write ``reports/ASSIGNMENT/report.png``, ``report.html`` and ``summary.json``; return the HTML path."""
-    data = collect(api, assignment)
+    data = data or collect(api, assignment)
     summary = summarize(data)
     folder = results_dir(api, assignment)
     os.makedirs(folder, exist_ok=True)
@@ -189,7 +247,7 @@ def _html(data, summary):
     rows = []
     for student in sorted(data["students"]):
         info = data["students"][student]
-        failed = [f"{gid}: {e(item['message'][:160])}" for gid, item in info["items"].items()
+        failed = [f"{e(gid)}: {e(shorten(describe(item), 200))}" for gid, item in info["items"].items()
                   if item["status"] in ("failed", "partial")]
         notes = info["notes"] + [f"tampering: {r}" for r in info["tampering"].get("general", [])]
         notes += [f"tampering ({gid}): {'; '.join(rs)}" for gid, rs in info["tampering"].get("items", {}).items()]
@@ -211,3 +269,41 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
 <h2>Most frequent diagnoses</h2><table><tr><th>diagnosis</th><th>students</th><th>items</th></tr>{diag}</table>
 <h2>Students</h2><table><tr><th>student</th><th>auto-graded</th><th>failed items</th><th>notes</th></tr>
 {''.join(rows)}</table></body></html>"""
+
+
+def table_lines(results, scores, maxes, width=150):
+    """The summary table of a grading run: one line per student, notes shortened between words.
+
+    ``results`` maps each student to their result (its file's contents, or an object with ``to_json``),
+    ``scores`` to {grade id: score} (the gradebook's), ``maxes`` each grade id to its points.
+    """
+    results = {s: (r.to_json() if hasattr(r, "to_json") else r) for s, r in results.items()}
+    auto = [g for g in maxes if any(r.get("items", {}).get(g, {}).get("status") not in (None, "manual")
+                                    for r in results.values())] or list(maxes)
+    total = sum(maxes[g] for g in auto)
+    name_width = max([7] + [len(s) for s in results])
+    lines = [f"{'student':<{name_width}}  {'auto':>9}  notes"]
+    for student in sorted(results):
+        r = results[student]
+        got = sum((scores.get(student, {}).get(g) or 0) for g in auto)
+        words = []
+        tam = r.get("tampering") or {}
+        if tam.get("general") or tam.get("items"):
+            first = (tam.get("general") or [next(iter(tam["items"].values()))[0]])[0]
+            words.append(f"TAMPERING: {first}")
+        words += list(r.get("notes", []))[:2]
+        failed = [f"{g} [{i['diagnosis']}]" if i.get("diagnosis") else f"{g} ({i.get('error') or 'failed'})"
+                  for g, i in r.get("items", {}).items() if i.get("status") in ("failed", "partial")]
+        if failed and not words:
+            words.append("failed: " + ", ".join(failed))
+        if r.get("status") == "error":
+            words.insert(0, "ERROR")
+        lines.append(f"{student:<{name_width}}  {got:>4g}/{total:<4g}  {shorten('; '.join(words), width)}")
+    return lines
+
+
+def print_table(api, assignment, results, log=print):
+    """:func:`table_lines` for a run's results, with the scores and points from the gradebook."""
+    from . import gradebook
+    for line in table_lines(results, gradebook.scores(api, assignment), gradebook.max_scores(api, assignment)):
+        log(line)

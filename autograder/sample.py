@@ -11,7 +11,7 @@ import re
 
 import nbformat
 
-SOLUTION_REGION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
+SOLUTION_REGION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(?:\n|\Z)", re.M)
 
 # name -> expression of `_right` (the correct result) that a student with this slip returns
 MUTATIONS = {

@@ -112,7 +112,8 @@ def grade(job):
     with Gradebook(f"sqlite:///{db}", job.course_id) as gb:
         expected = {nb.name: tamper.expected_cells(gb, nb.name, assignment)
                     for nb in gb.find_assignment(assignment).notebooks}
-    seen = collect.inspect(submitted, expected)
+    seen = collect.inspect(submitted, expected, assignment=assignment,  # the course root: to name another
+                           root=os.path.dirname(os.path.dirname(job.source_path)))  # assignment's notebook
     result.notes += seen["notes"]
     result.tampering = {"items": seen["items"], "general": seen["general"]}
     if not seen["gradable"]:

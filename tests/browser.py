@@ -112,11 +112,8 @@ class LabServer:
 
     def start(self):
         self.home.mkdir(parents=True, exist_ok=True)
-        # This "person" answered JupyterLab's news question with No (else a toast covers part of the page).
-        settings = self.home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True)
-        (settings / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        # A first start: no user settings (the course's lab/overrides.json answers JupyterLab's news question).
+        (self.home / ".jupyter").mkdir(parents=True)
         # An instructor's setup on a shared machine: nbgrader's exchange folder in the user's own config.
         exchange = self.home / "exchange"
         exchange.mkdir()

@@ -25,7 +25,7 @@ from nbgrader.api import Gradebook
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SOLUTION_REGION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
+SOLUTION_REGION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(?:\n|\Z)", re.M)
 ERROR_OUTPUT = re.compile(r'class="[^"]*output_error[^"]*">\s*<pre>(.*?)</pre>', re.S)
 EXCEPTION_LINE = re.compile(r"^\w+: ", re.M)
 

@@ -1,4 +1,5 @@
 """The other commands: `validate` (student side), uploads through zip_collect, and `demo`."""
+import hashlib
 import json
 import zipfile
 
@@ -93,15 +94,17 @@ def test_uploads_named_by_student_go_through_zip_collect(course, tmp_path):
     assert all(scores[s][g] == 0 for s in ("carol", "dave") for g in corpus.ITEMS)
 
 
-def test_demo_grades_a_sample_class_in_a_course_of_its_own(tmp_path):
-    from harness import REPO
-    before = (REPO / "gradebook.db").stat().st_mtime if (REPO / "gradebook.db").exists() else None
+def test_demo_grades_a_sample_class_in_a_course_of_its_own(course, tmp_path):
+    # run from an instructor's course that has a gradebook: the demo must leave it and the course as they are
+    gradebook = course.root / "gradebook.db"
+    before = hashlib.sha256(gradebook.read_bytes()).hexdigest()
+    entries = sorted(p.name for p in course.root.iterdir())
     into = tmp_path / "demo"
-    proc = run([BIN / "autograder", "demo", "--students", "8", "--into", into], cwd=REPO)
+    proc = run([BIN / "autograder", "demo", "--students", "8", "--into", into], cwd=course.root)
     out = proc.stdout
     assert "The sample class:" in out and "tampered: patched matcalc checks" in out
     assert f"The demo course is {into}" in out
     assert "student001" in out and "TAMPERING" in out and "not valid JSON" in out
     assert (into / "reports" / WARMUP / "report.png").exists() and (into / "gradebook.db").exists()
-    after = (REPO / "gradebook.db").stat().st_mtime if (REPO / "gradebook.db").exists() else None
-    assert before == after  # the instructor's gradebook is not touched
+    assert hashlib.sha256(gradebook.read_bytes()).hexdigest() == before  # the instructor's gradebook
+    assert sorted(p.name for p in course.root.iterdir()) == entries      # no submitted/, feedback/, ... here

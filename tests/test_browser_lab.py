@@ -105,3 +105,15 @@ def test_lecture_choice_counts_figure_calls(tmp_path):
     lecture("02_b.ipynb", "fig, ax = plt.subplots()\nax.plot([1])", "plt.figure()\nplt.title('x')")
     lecture("03_c.ipynb", "x = 1")
     assert lecture_with_most_figures(tmp_path) == Path(tmp_path / "course" / "02_b.ipynb")
+
+
+def test_a_first_start_asks_no_news_question(jlab):
+    # The course's lab/overrides.json, passed by `make lab`, answers JupyterLab's news and update questions
+    # (this server's home has no user settings: it is a first start).
+    notification = jlab.lab.api("lab/api/settings/@jupyterlab/apputils-extension:notification")
+    defaults = {k: v.get("default") for k, v in notification["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False   # the overrides
+    assert "fetchNews" not in notification["settings"]            # not answered by the user
+    jlab.open_lab(jlab.lab.opened_url())
+    jlab.wait_notebook_ready("00_how_this_course_works.ipynb")
+    assert jlab.page.get_by_text("official Jupyter news").count() == 0

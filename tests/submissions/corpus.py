@@ -100,14 +100,20 @@ def reads_other_student(course):
     return reads(course.root / "submitted" / "good" / WARMUP / f"{WARMUP}.ipynb")
 
 
-def probe(course):
-    """A correct notebook that also reports what its kernel may do (printed in the autograded notebook)."""
+def probe(course, listener=None):
+    """A correct notebook that also reports what its kernel may do (printed in the autograded notebook).
+
+    ``listener`` is a ``(host, port)`` on this machine that the test itself listens on (never anything
+    else); without one the network is not probed.
+    """
     targets = ["/tmp/autograder-escape.txt", "/var/tmp/autograder-escape.txt", str(course.root / "escape.txt")]
+    network = "" if listener is None else (
+        f"try:\n    socket.create_connection({tuple(listener)!r}, timeout=10).close(); print('NETWORK: open')\n"
+        "except OSError as e:\n    print('NETWORK: blocked', type(e).__name__)\n")
     return good(course, grad_f=(
         "import os, socket\n"
         "print('UID', os.getuid())\n"
-        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=3); print('NETWORK: open')\n"
-        "except OSError as e:\n    print('NETWORK: blocked', type(e).__name__)\n"
+        + network +
         f"for target in {targets!r}:\n"
         "    try:\n        open(target, 'w').write('x'); print('WRITE: allowed', target)\n"
         "    except OSError as e:\n        print('WRITE: blocked', type(e).__name__)\n"
