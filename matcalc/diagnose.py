@@ -8,7 +8,9 @@ occurs.  A cause is named only when it holds at every point and entry compared: 
 the same ratio everywhere (at two points at least), a named mistake must match at every point.
 :func:`explain_exception` says what an exception raised inside a student's function means.
 """
+import os
 import re
+import sysconfig
 import traceback
 from dataclasses import dataclass
 from fractions import Fraction
@@ -288,7 +290,7 @@ class Diagnosis:
 def as_answer(value, name):
     """The student's answer as a float64 array, or a GradientCheckError saying what it is instead."""
     if value is None:
-        raise GradientCheckError("returned None", f"{name} returned None: did you forget `return`?")
+        raise GradientCheckError("returned None", f"{name} gave back nothing (None): did you forget `return`?")
     try:
         got = np.asarray(value)
     except Exception:
@@ -332,7 +334,14 @@ def diagnose(kind, name, points, out_shape, rtol, mistakes=None, probe=None):
 
 # -- exceptions raised inside a student's function ----------------------------------------------------
 
-_LIBRARY = re.compile(r"[/\\](numpy|matcalc|autograder|site-packages|dist-packages|lib[/\\]python3[^/\\]*)[/\\]")
+_LIBRARY_DIRS = tuple({os.path.dirname(os.path.dirname(__file__)) + os.sep + "matcalc" + os.sep,
+                       os.path.dirname(np.__file__) + os.sep,
+                       *(sysconfig.get_paths()[key] + os.sep for key in ("stdlib", "purelib", "platlib"))})
+_LIBRARY_TEXT = re.compile(r"[/\\](numpy|matcalc|autograder|site-packages|dist-packages)[/\\]")
+
+
+def _is_library(filename):
+    return filename.startswith(_LIBRARY_DIRS) or filename.startswith("<frozen")
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)\n(?P<code>[^\n]*)')
 _CELL = re.compile(r"(?:Cell In\s*\[\d*\]|Input In \[\d*\]), line (?P<line>\d+)(?:, in (?P<func>\S+))?")
 _ARROW = re.compile(r"^-+>\s*(?P<line>\d+)\s(?P<code>.*)$", re.M)
@@ -340,28 +349,28 @@ _ARROW = re.compile(r"^-+>\s*(?P<line>\d+)\s(?P<code>.*)$", re.M)
 
 def _student_frame(exc):
     """(function, line number, code line, {name: shape}) of the last frame of the student's code, or None."""
+    text = getattr(exc, "__student_traceback__", None)
+    if isinstance(text, str) and text:  # re-raised in another process: the student's frames are only text
+        return _frame_from_text(text)
     tb = exc.__traceback__
     best = None
     while tb is not None:
         frame = tb.tb_frame
-        if not _LIBRARY.search(frame.f_code.co_filename) and not frame.f_code.co_filename.startswith("<frozen"):
+        if not _is_library(frame.f_code.co_filename):
             best = tb
         tb = tb.tb_next
     if best is not None:
         frame = best.tb_frame
         summary = traceback.extract_tb(best, limit=1)[0]
-        shapes = {k: np.shape(v) for k, v in frame.f_locals.items()
-                  if isinstance(v, (np.ndarray, np.generic)) or (isinstance(v, (int, float)) and not isinstance(v, bool))}
+        shapes = {k: np.shape(v) for k, v in {**frame.f_globals, **frame.f_locals}.items()
+                  if isinstance(v, np.ndarray)}
         return frame.f_code.co_name, best.tb_lineno, (summary.line or "").strip(), shapes
-    text = getattr(exc, "__student_traceback__", None)
-    if isinstance(text, str) and text:
-        return _frame_from_text(text)
     return None
 
 
 def _frame_from_text(text):
     text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    frames = [m for m in _FRAME.finditer(text) if not _LIBRARY.search(m["file"])]
+    frames = [m for m in _FRAME.finditer(text) if not _LIBRARY_TEXT.search(m["file"])]
     if frames:
         m = frames[-1]
         return m["func"], int(m["line"]), m["code"].strip(), {}
