@@ -225,6 +225,42 @@ def _check(kind, fn, f, points, rtol, mistakes, directional, name):
     return CheckResult(kind, max(errors), len(errors), counted.calls, not compared and bool(errors))
 
 
+def _frozen(value):
+    """A read-only copy of an array argument (other values pass unchanged)."""
+    if isinstance(value, np.ndarray):
+        copy = value.copy()
+        copy.setflags(write=False)
+        return copy
+    return value
+
+
+def call_read_only(fn, *args, name=None, **kwargs):
+    """``fn(*args, **kwargs)`` with read-only copies of its array arguments; the caller's arrays never change.
+
+    A function that writes to an argument fails with ``[modifies its input]``, also when the read-only flag
+    did not reach it (the arguments are compared before and after the call).
+    """
+    __tracebackhide__ = True
+    name = name or getattr(fn, "__name__", "your function")
+    names = [f"argument {i + 1}" for i in range(len(args))] + [f"{k}" for k in kwargs]
+    frozen_args = [_frozen(a) for a in args]
+    frozen_kwargs = {k: _frozen(v) for k, v in kwargs.items()}
+    before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None
+              for a in [*frozen_args, *frozen_kwargs.values()]]
+    try:
+        result = fn(*frozen_args, **frozen_kwargs)
+    except ValueError as exc:
+        if writes_to_input(exc):
+            raise GradientCheckError("modifies its input", f"{name} writes to its input; graded functions must not "
+                                     "modify their arguments. Work on a copy, or build a new array.") from None
+        raise
+    for label, value, old in zip(names, [*frozen_args, *frozen_kwargs.values()], before):
+        if old is not None and not np.array_equal(value, old, equal_nan=True):
+            raise GradientCheckError("modifies its input", f"{name} writes to its input ({label}); graded functions "
+                                     "must not modify their arguments. Work on a copy, or build a new array.")
+    return result
+
+
 def check_gradient(grad_fn, f, x, *more_points, rtol=1e-6, mistakes=None, directional=None, name=None):
     """Check ``grad_fn(x)`` against the numerical gradient of the scalar function ``f``.
 
@@ -255,4 +291,4 @@ def check_hessian(hess_fn, f, x, *more_points, rtol=1e-5, mistakes=None, directi
         raise error.with_traceback(None) from error.__cause__
 
 
-__all__ = ["CheckResult", "GradientCheckError", "check_gradient", "check_hessian", "check_jacobian", "rel_error"]
+__all__ = ["CheckResult", "GradientCheckError", "call_read_only", "check_gradient", "check_hessian", "check_jacobian", "rel_error"]

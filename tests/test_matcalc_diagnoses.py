@@ -277,3 +277,26 @@ def test_random_factors_at_random_points_are_named_exactly(seed):
     v = rng.standard_normal(3)
     label, body = failure(mc.check_gradient, lambda u: k * (S + S.T) @ u, quad, [v])
     assert re.fullmatch(r"factor ×[0-9/]+", label) and float(eval(label[len("factor ×"):])) == k
+
+
+def test_call_read_only_names_a_function_that_writes_to_an_argument():
+    from matcalc.checks import call_read_only
+
+    v, n = x3.copy(), np.arange(3)
+    assert np.array_equal(call_read_only(lambda a, b: a * b, v, n, name="scale(a, b)"), x3 * np.arange(3))
+
+    def clips(a, b):
+        a[a < 0] = 0
+        return a
+
+    with pytest.raises(mc.GradientCheckError) as info:
+        call_read_only(clips, v, n, name="clips(a, b)")
+    assert info.value.diagnosis == "modifies its input" and "clips(a, b) writes to its input" in str(info.value)
+    assert np.array_equal(v, x3)
+
+    def rebinds_then_writes(a):          # writes to a copy it made itself: allowed
+        a = a.copy()
+        a -= 1
+        return a
+
+    assert np.allclose(call_read_only(rebinds_then_writes, v), x3 - 1)
