@@ -36,7 +36,8 @@ def distinctive(lines, min_chars=MIN_CHARS):
     out = set()
     for line in lines:
         stripped = line.strip()
-        if not stripped or stripped.startswith(("#", '"""', "'''", "def ", "import ", "from ", "raise NotImplementedError")):
+        if not stripped or stripped.startswith(("#", '"""', "'''", "def ", "import ", "from ", "raise NotImplementedError",
+                                              "with np.errstate")):  # idioms, not answers
             continue
         key = normalise(stripped)
         if len(key) >= min_chars and not re.fullmatch(r"[\"'].*[\"'],?|\)+,?", key):
