@@ -273,8 +273,9 @@ class Diagnosis:
         self.fail(label, f"{what} (max relative error {worst:.1e}):\n{listing}{note}")
 
     def _ratio_note(self):
-        """The ratio got/expected, when it says something: one point only, or ratios that vary."""
-        ratios = np.concatenate([p.got.ravel() / p.expected.ravel() for p in self.points
+        """The ratio got/expected, when it says something: ratios that vary, or a single comparison."""
+        evidence = self.evidence()
+        ratios = np.concatenate([p.got.ravel() / p.expected.ravel() for p in evidence
                                  if np.all(np.abs(p.expected) > p.floor)] or [np.array([])])
         if ratios.size == 0:
             return ""
@@ -283,7 +284,9 @@ class Diagnosis:
             return (f"\n  Your value is {lo:.3g} × the right one here; one comparison cannot tell a constant "
                     "factor from a wrong formula.")
         if hi - lo > self.rtol * max(abs(lo), abs(hi)):
-            return f"\n  The ratio (yours / right) ranges from {lo:.3g} to {hi:.3g}, so it is not one constant factor."
+            where = f" (over {len(evidence)} points)" if len(evidence) > len(self.points) else ""
+            return (f"\n  The ratio (yours / right) ranges from {lo:.3g} to {hi:.3g}{where}, so it is not one "
+                    "constant factor.")
         return ""
 
 
