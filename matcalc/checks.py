@@ -4,8 +4,9 @@ Each check calls the student's derivative function at one or more points,
 compares it with central differences of ``f`` and, on a mismatch, raises
 :class:`~matcalc.diagnose.GradientCheckError` with a diagnosis.  The
 student's function must be analytic: a function that calls matcalc's
-numerical or reference routines, or evaluates ``f`` at nearby points while it
-runs, is rejected.
+numerical routines, or evaluates ``f`` at nearby points while it runs, is
+rejected.  It is called on read-only copies of the points (the caller's arrays
+never change); writing to its input is named as such.
 """
 import sys
 import warnings
@@ -117,13 +118,11 @@ def _call_analytic(fn, f, x, name):
             f"{name} differentiates numerically{used}: graded gradients must be derived analytically. "
             "Write the formula you derived; the numerical routines are only for checking it.")
     noted = []
-    for w in caught:
-        if issubclass(w.category, RuntimeWarning):
-            text = f"{w.message} (line {w.lineno})"
-            if text not in noted:
-                noted.append(text)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for w in caught:  # shown to the student as usual, and kept as evidence for a non-finite answer
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        text = f"{w.message} (line {w.lineno})"
+        if issubclass(w.category, RuntimeWarning) and text not in noted:
+            noted.append(text)
     return value, noted
 
 

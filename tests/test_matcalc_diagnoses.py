@@ -13,6 +13,8 @@ import pytest
 import matcalc as mc
 from matcalc.diagnose import explain_exception
 
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the planted 0/0 and 1/0 warn, as they should
+
 _c = np.random.default_rng(11)  # fixed problem data, drawn once in this order
 A = _c.standard_normal((3, 4))
 S = _c.standard_normal((3, 3))
