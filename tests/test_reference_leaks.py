@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 ANSWERS = sorted(p for p in (REPO / "tests" / "answers").glob("*.py") if p.name != "__init__.py")
 MINE = ("02_", "03_", "05_", "06_", "07_", "08_")  # assignments whose solution regions this file also guards
 MIN_CHARS = 24  # shorter lines (`return x`, `x = x.copy()`) are not distinctive
-MIN_SOLUTION_CHARS = 30  # a solution line shorter than this (`lam = np.linalg.eigvalsh(A)`) may be a test's helper
+GENERIC = r"[\"'].*[\"'],?|\)+,?|np\.(as)?array\(\w+(,dtype=float)?\)|np\.(zeros|ones)(_like)?\(\w+(,dtype=float)?\)"
+MIN_SOLUTION_CHARS = 22  # a shorter solution expression (`np.linalg.eigvalsh(A)`) may be a test's helper too
 
 
 def normalise(line):
@@ -32,6 +33,12 @@ def normalise(line):
     return re.sub(r"\s+", "", text)
 
 
+def expression(key):
+    """The computed part of a normalised line: without `return` or `name =`, with 2.0 written as 2."""
+    key = re.sub(r"^(return|[A-Za-z_][A-Za-z_0-9]*(,[A-Za-z_][A-Za-z_0-9]*)*=(?!=))", "", key)
+    return re.sub(r"(?<![\w.])(\d+)\.0(?!\d)", r"\1", key)
+
+
 def distinctive(lines, min_chars=MIN_CHARS):
     out = set()
     for line in lines:
@@ -39,8 +46,8 @@ def distinctive(lines, min_chars=MIN_CHARS):
         if not stripped or stripped.startswith(("#", '"""', "'''", "def ", "import ", "from ", "raise NotImplementedError",
                                               "with np.errstate")):  # idioms, not answers
             continue
-        key = normalise(stripped)
-        if len(key) >= min_chars and not re.fullmatch(r"[\"'].*[\"'],?|\)+,?", key):
+        key = expression(normalise(stripped))
+        if len(key) >= min_chars and not re.fullmatch(GENERIC, key):
             out.add(key)
     return out
 
@@ -78,9 +85,13 @@ def released_texts():
     """(name, normalised lines) of every released notebook cell and every matcalc source file."""
     for notebook in sorted((REPO / "exercises").glob("*/*.ipynb")):
         for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
-            yield f"{notebook.relative_to(REPO)} cell {index + 1}", {normalise(l) for l in cell.source.splitlines()}
+            yield f"{notebook.relative_to(REPO)} cell {index + 1}", keys(cell.source)
     for path in sorted((REPO / "matcalc").rglob("*.py")):
-        yield str(path.relative_to(REPO)), {normalise(l) for l in path.read_text().splitlines()}
+        yield str(path.relative_to(REPO)), keys(path.read_text())
+
+
+def keys(source):
+    return {expression(normalise(line)) for line in source.splitlines()}
 
 
 def leaks(secrets, texts):
@@ -116,7 +127,14 @@ def test_the_scan_finds_a_planted_leak(tmp_path):
     source = (REPO / "tests" / "answers" / "neural.py").read_text()
     body = source[source.index("def backward"):]
     planted = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("# visible test\n" + body)])
-    texts = [("planted cell", {normalise(line) for line in planted.cells[0].source.splitlines()})]
+    texts = [("planted cell", keys(planted.cells[0].source))]
     assert any("dZ@cache" in line for _, line in leaks(secrets, texts))
     reindented = "\n".join("        " + line.replace(" @ ", "@") for line in body.splitlines())
-    assert leaks(secrets, [("reindented", {normalise(line) for line in reindented.splitlines()})])
+    assert leaks(secrets, [("reindented", keys(reindented))])
+
+
+def test_the_scan_finds_a_solution_restated_in_a_visible_test():
+    """`want = 2 / np.linalg.eigvalsh(A)[-1]` in a test is the solution `return 2.0 / np.linalg.eigvalsh(A)[-1]`."""
+    secrets = distinctive(["    return 2.0 / np.linalg.eigvalsh(A)[-1]"], MIN_SOLUTION_CHARS)
+    assert leaks(secrets, [("visible test", keys("    want = 2 / np.linalg.eigvalsh(A)[-1]\n"))])
+    assert not leaks(secrets, [("visible test", keys("    lam = np.linalg.eigvalsh(A)\n"))])
