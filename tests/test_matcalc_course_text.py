@@ -20,6 +20,7 @@ def test_lecture_links_the_errata_once_and_keeps_no_correction_inline(name):
     text = "\n".join(c.source for c in cells(REPO / "course" / f"{name}.ipynb") if c.cell_type == "markdown")
     assert text.count("ERRATA.md#lecture-" + name[:2]) == 1 and text.count("ERRATA.md") == 1
     assert not re.search(r"(note on|correction of) the source post", text, re.I)
+    assert all(c.source.strip() for c in cells(REPO / "course" / f"{name}.ipynb")), "an empty cell"
     errata = (REPO / "course" / "ERRATA.md").read_text(encoding="utf-8")
     assert f"\n## Lecture {name[:2]}\n" in errata
 
