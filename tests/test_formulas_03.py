@@ -1,7 +1,8 @@
 """Every formula and numeric fact stated in lecture 03_jacobian, checked against matcalc's numerical Jacobian.
 
-Each closed form is written out here again (not imported from the lecture) and compared with central
-differences or direct evaluation, at fixed points and at seeded random ones, for several sizes n.
+The lecture's own functions and tables (read with tests/lecture.py) are compared with central differences or direct
+evaluation, at fixed points and at seeded random ones; closed forms the lecture only states in words are written here
+and checked for several sizes n.
 """
 import numpy as np
 import pytest
@@ -9,6 +10,9 @@ import pytest
 import matcalc as mc
 
 from closed_forms import close
+from lecture import lecture_namespace
+
+LECTURE = "03_jacobian"
 
 RNG_SEED = 303
 SIZES = [1, 2, 5, 8]
@@ -37,13 +41,13 @@ def test_four_cases_have_shape_output_plus_input(f, x, shape, exact):
 
 # -- 2. Parr & Howard's example and the rows-are-gradients rule ----------------------------------
 def f_parr(v):
-    x, y = v
-    return np.array([3 * x**2 * y, 2 * x + y**8])
+    """The lecture's `f_parr`."""
+    return lecture_namespace(LECTURE)["f_parr"](v)
 
 
 def jacobian_parr(v):
-    x, y = v
-    return np.array([[6 * x * y, 3 * x**2], [2.0, 8 * y**7]])
+    """The lecture's `jacobian_parr`."""
+    return lecture_namespace(LECTURE)["jacobian_parr"](v)
 
 
 def test_parr_jacobian_at_1_2_is_12_3_2_1024():
@@ -63,8 +67,8 @@ def test_parr_jacobian_at_random_points_and_rows_are_gradients():
 
 
 def g_square(v):
-    x, y = v
-    return np.array([x**2 - y**2, 2 * x * y])
+    """The lecture's `g`."""
+    return lecture_namespace(LECTURE)["g"](v)
 
 
 def test_linearisation_of_g_at_p():
@@ -114,6 +118,18 @@ RULES = {   # y(w, x), ∂y/∂w, ∂y/∂x
     "mul": (lambda w, x: w * x, lambda w, x: np.diag(x), lambda w, x: np.diag(w)),
     "div": (lambda w, x: w / x, lambda w, x: np.diag(1 / x), lambda w, x: np.diag(-w / x**2)),
 }
+
+
+def test_the_lectures_table_of_elementwise_rules():
+    """The lecture's `rules` (at its own w, x): every stated Jacobian is the numerical one, and diagonal."""
+    rules = lecture_namespace(LECTURE)["rules"]
+    _, diag_x, diag_w = rules["w ⊙ x"]           # the point the lecture used: ∂(w ⊙ x)/∂w = diag(x), /∂x = diag(w)
+    w, x = np.diag(diag_w).copy(), np.diag(diag_x).copy()
+    assert len(rules) == 4
+    for name, (y, Jw, Jx) in rules.items():
+        for got, want in ((jac(lambda w_: y(w_, x), w), Jw), (jac(lambda x_: y(w, x_), x), Jx)):
+            assert close(got, want), name      # (for w ⊙ x this also confirms the point read back)
+            assert np.allclose(want - np.diag(np.diag(want)), 0), name
 
 
 @pytest.mark.parametrize("op", sorted(RULES))

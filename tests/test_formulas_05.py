@@ -258,3 +258,32 @@ def test_gradient_of_trace_of_inverse(n):
     assert close(mc.numerical_gradient(lambda X_: np.trace(np.linalg.inv(X_)), X), -(Xi @ Xi).T)
     V = rng.normal(size=(n, n))
     assert close(-np.trace(Xi @ V @ Xi), -np.trace(Xi @ Xi @ V))          # cyclic step of the derivation
+
+
+# -- the lecture's own table and numbers (read with tests/lecture.py) -------------------------------
+from lecture import lecture_namespace  # noqa: E402
+
+LECTURE = "05_matrix_derivatives"
+
+
+def test_the_lectures_table_of_matrix_gradients():
+    """Each (function, formula, point) row of the lecture's `rules` agrees with the numerical gradient there."""
+    rules = lecture_namespace(LECTURE)["rules"]
+    assert [name for name, *_ in rules] == ["tr(CX)", "aᵀXb", "‖X‖_F²", "xᵀSx", "‖AX − B‖_F²", "log det X"]
+    for name, f, formula, point in rules:
+        assert np.shape(formula) == np.shape(point), name
+        assert close(mc.numerical_gradient(f, point), formula, 1e-6), name
+
+
+def test_the_lectures_difference_quotients_of_x_squared():
+    """The right rule's error shrinks like √2 ε; the scalar rule stalls at ‖XV − VX‖_F = 2√3 (as the lecture prints)."""
+    ns = lecture_namespace(LECTURE)
+    eps, right, wrong = ns["eps"], np.array(ns["err_right"]), np.array(ns["err_wrong"])
+    assert np.all(np.abs(wrong - 2 * np.sqrt(3)) < 0.5) and abs(wrong[-1] - 2 * np.sqrt(3)) < 1e-5
+    assert np.all(right[:4] < 2 * eps[:4]) and np.all(np.diff(right[:5]) < 0)
+
+
+def test_the_lectures_gradient_of_the_trace_of_the_inverse():
+    ns = lecture_namespace(LECTURE)
+    assert close(ns["g_formula"], mc.numerical_gradient(lambda X_: np.trace(np.linalg.inv(X_)), ns["X"]), 1e-6)
+    assert close(ns["g_formula"], -(ns["Xi"] @ ns["Xi"]).T)

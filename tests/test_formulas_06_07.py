@@ -1,7 +1,8 @@
 """Every formula stated in lectures 06_hessian and 07_optimality, checked against matcalc's numerical derivatives.
 
-Each closed form is written out here again (not imported from the lectures) and compared with central
-differences, eigenvalues or direct evaluation, at fixed points and at seeded random ones.
+The lectures' own functions (read with tests/lecture.py: `position`, `g`, examples A and B with their gradients and
+Hessians) are compared with central differences, eigenvalues or direct evaluation, at fixed points and at seeded
+random ones; closed forms the lectures only state in words are written here.
 """
 import numpy as np
 import pytest
@@ -9,6 +10,9 @@ import pytest
 import matcalc as mc
 
 from closed_forms import close
+from lecture import lecture_namespace
+
+HESSIAN, OPTIMALITY = "06_hessian", "07_optimality"
 
 RNG_SEED = 6070
 
@@ -16,7 +20,8 @@ RNG_SEED = 6070
 # ================================================================ lecture 06: the Hessian
 # -- 1. position, velocity, acceleration ------------------------------------------------------
 def position(t):
-    return t**3 - 6 * t**2 + 9 * t
+    """The lecture's `position`."""
+    return lecture_namespace(HESSIAN)["position"](t)
 
 
 @pytest.mark.parametrize("t", [0.0, 0.5, 1.0, 2.0, 3.5, 4.0])
@@ -80,7 +85,8 @@ def test_hessian_of_half_frobenius_norm_is_the_identity_tensor():
 
 # -- 3. symmetry (Schwarz) and its counterexample --------------------------------------------------
 def g(v):
-    return v[0]**2 * np.sin(v[1]) + np.exp(v[0] * v[1])
+    """The lecture's `g`."""
+    return lecture_namespace(HESSIAN)["g"](v)
 
 
 def test_mixed_partials_of_x2_siny_plus_exp_xy_agree():
@@ -266,27 +272,33 @@ def test_the_table_of_gaps():
 
 # -- examples A and B ------------------------------------------------------------------------------
 def fA(v):
-    return v[0]**3 - 3 * v[0] + v[1]**2
+    """The lecture's `fA`."""
+    return lecture_namespace(OPTIMALITY)["fA"](v)
 
 
 def grad_A(v):
-    return np.array([3 * v[0]**2 - 3, 2 * v[1]])
+    """The lecture's `grad_A`."""
+    return lecture_namespace(OPTIMALITY)["grad_A"](v)
 
 
 def hess_A(v):
-    return np.array([[6 * v[0], 0.0], [0.0, 2.0]])
+    """The lecture's `hess_A`."""
+    return lecture_namespace(OPTIMALITY)["hess_A"](v)
 
 
 def fB(v):
-    return v[0]**4 + v[1]**4 - 4 * v[0] * v[1]
+    """The lecture's `fB`."""
+    return lecture_namespace(OPTIMALITY)["fB"](v)
 
 
 def grad_B(v):
-    return np.array([4 * v[0]**3 - 4 * v[1], 4 * v[1]**3 - 4 * v[0]])
+    """The lecture's `grad_B`."""
+    return lecture_namespace(OPTIMALITY)["grad_B"](v)
 
 
 def hess_B(v):
-    return np.array([[12 * v[0]**2, -4.0], [-4.0, 12 * v[1]**2]])
+    """The lecture's `hess_B`."""
+    return lecture_namespace(OPTIMALITY)["hess_B"](v)
 
 
 @pytest.mark.parametrize("fn, grad, hess", [(fA, grad_A, hess_A), (fB, grad_B, hess_B)])

@@ -1,25 +1,30 @@
 """Every formula and number stated in lecture 08_gradient_descent (and its assignment), checked numerically.
 
-Closed forms are written out again here (not imported from the notebooks) and compared with matcalc's numerical
-derivatives, with direct iteration, or with the reference optimiser, at fixed points and at seeded random ones.
+The iteration is the lecture's own (`descend`, `first_small_gradient`, read with tests/lecture.py); closed forms
+are compared with it and with matcalc's numerical derivatives, at fixed points and at seeded random ones.
 """
 import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.reference import gradient_descent
 
 from closed_forms import close
+from lecture import lecture_namespace, lecture_text
 
 RNG_SEED = 8080
 
 
+LECTURE = "08_gradient_descent"
+
+
 def descend(grad, x0, lr, steps):
-    """Plain iteration x ← x − lr ∇f(x), `steps` times; returns all iterates (x0 first)."""
-    xs = [np.array(x0, dtype=float)]
-    for _ in range(steps):
-        xs.append(xs[-1] - lr * grad(xs[-1]))
-    return np.array(xs)
+    """The lecture's plain iteration x ← x − lr ∇f(x), `steps` times: all iterates (x0 first)."""
+    return lecture_namespace(LECTURE)["descend"](grad, x0, lr, steps)
+
+
+def stops_at(grad, x0, lr, tol=1e-8, max_iter=10_000):
+    """Where the stopping rule ‖∇f‖ ≤ tol stops the lecture's iteration (None: not within max_iter)."""
+    return lecture_namespace(LECTURE)["first_small_gradient"](grad, descend(grad, x0, lr, max_iter), tol)
 
 
 def spd(rng, n, lo=0.5, hi=8.0):
@@ -86,13 +91,13 @@ def test_x_squared_regimes():
 
 
 # -- 3. stopping rule ---------------------------------------------------------------------------
-def test_reference_path_on_x_squared():
-    res = gradient_descent(lambda x: 2 * x, np.array([1.0]), lr=0.4)
-    assert res.path.shape == (13, 1) and res.converged and res.iterations == 12
-    assert close(res.path[:4, 0], [1, 0.2, 0.04, 0.008], 1e-12)
+def test_stopping_rule_on_x_squared():
+    path = descend(lambda x: 2 * x, np.array([1.0]), 0.4, 30)
+    assert stops_at(lambda x: 2 * x, [1.0], 0.4, max_iter=30) == 12 and "the path has 13 rows" in lecture_text(LECTURE)
+    assert close(path[:4, 0], [1, 0.2, 0.04, 0.008], 1e-12)
     assert abs(2 * 0.2**12 - 8.192e-9) < 1e-15 and 2 * 0.2**11 > 1e-8
-    bad = gradient_descent(lambda x: 2 * x, np.array([1.0]), lr=1.05, max_iter=50)
-    assert not bad.converged and bad.iterations == 50 and abs(bad.x[0] - 117.39) < 0.01
+    bad = descend(lambda x: 2 * x, np.array([1.0]), 1.05, 50)
+    assert stops_at(lambda x: 2 * x, [1.0], 1.05, max_iter=50) is None and abs(bad[-1, 0] - 117.39) < 0.01
 
 
 def test_decrease_rule_stops_with_a_large_gradient():
@@ -151,23 +156,23 @@ def test_valley_component_factors():
 
 
 def test_valley_at_the_best_rate():
-    res = gradient_descent(grad_valley, X0, lr=2 / 11)
-    norms = np.linalg.norm(res.path, axis=1)
+    path = descend(grad_valley, X0, 2 / 11, 200)
+    norms = np.linalg.norm(path, axis=1)
     assert close(norms[1:] / norms[:-1], np.full(len(norms) - 1, 9 / 11), 1e-9)
     f = lambda x: 0.5 * x @ A_VALLEY @ x
-    assert close(f(res.path[5]), (9 / 11) ** 10 * f(X0), 1e-9)
-    assert res.converged and res.iterations == 107
+    assert close(f(path[5]), (9 / 11) ** 10 * f(X0), 1e-9)
+    assert stops_at(grad_valley, X0, 2 / 11) == 107 and "after 107 steps" in lecture_text(LECTURE)
     assert abs(np.linalg.norm([9, 15]) - np.sqrt(306)) < 1e-12 and abs(np.sqrt(306) - 17.5) < 0.01
     k = int(np.ceil(np.log(1e-8 / np.sqrt(306)) / np.log(9 / 11)))
     assert k == 107
 
 
 def test_edge_and_beyond():
-    edge = gradient_descent(grad_valley, X0, lr=0.2, max_iter=2000)
-    assert not edge.converged and edge.iterations == 2000 and abs(abs(edge.x[1]) - 1.5) < 1e-9
-    bad = gradient_descent(grad_valley, X0, lr=0.205, max_iter=2000)
-    assert not bad.converged and abs(bad.x[1]) > 1e40
-    assert gradient_descent(grad_valley, X0, lr=0.195, max_iter=2000).converged
+    edge = descend(grad_valley, X0, 0.2, 2000)
+    assert stops_at(grad_valley, X0, 0.2, max_iter=2000) is None and abs(abs(edge[-1, 1]) - 1.5) < 1e-9
+    bad = descend(grad_valley, X0, 0.205, 2000)
+    assert stops_at(grad_valley, X0, 0.205, max_iter=2000) is None and abs(bad[-1, 1]) > 1e40
+    assert stops_at(grad_valley, X0, 0.195, max_iter=2000) is not None
 
 
 # -- 5. rate on a quadratic ---------------------------------------------------------------------
@@ -195,7 +200,7 @@ def test_stability_threshold_two_over_lambda_max(n):
     A, lam = spd(rng, n)
     grad = lambda x: A @ x
     x0 = rng.normal(size=n)
-    assert gradient_descent(grad, x0, 0.98 * 2 / lam[-1], max_iter=20_000).converged
+    assert stops_at(grad, x0, 0.98 * 2 / lam[-1], max_iter=20_000) is not None
     far = descend(grad, x0, 1.02 * 2 / lam[-1], 3000)
     assert np.linalg.norm(far[-1]) > 1e6 * np.linalg.norm(x0)
     for wrong in (1 / lam[0], 2 / lam[0]):                                        # rules on λ_min diverge
@@ -241,8 +246,7 @@ def test_iterations_grow_like_kappa(kappa, predicted):
     g0 = np.linalg.norm(A @ np.ones(2))
     if kappa > 1:
         assert int(np.ceil(np.log(1e-6 / g0) / np.log(rate))) == predicted
-    run = gradient_descent(lambda x: A @ x, np.ones(2), 2 / (1 + kappa), tol=1e-6, max_iter=50_000)
-    assert run.converged and run.iterations == predicted
+    assert stops_at(lambda x: A @ x, np.ones(2), 2 / (1 + kappa), tol=1e-6, max_iter=2 * predicted + 10) == predicted
     if kappa >= 100:
         assert abs(np.log((kappa + 1) / (kappa - 1)) - 2 / kappa) < 1e-3 / kappa
         assert 0.9 < predicted / (kappa / 2 * np.log(g0 / 1e-6)) < 1.1
@@ -266,8 +270,8 @@ def test_assignment_numbers():
     assert abs(2 / 5 - 0.4) < 1e-15 and abs(2 / 6 - 1 / 3) < 1e-15 and abs(4 / 6 - 2 / 3) < 1e-15
     b = np.array([1.0, 5.0])
     assert close(np.linalg.solve(A, b), [1.0, 0.5])
-    res = gradient_descent(lambda x: A @ x - b, np.array([9.0, 1.5]), 2 / 11)
-    assert res.iterations == 105 and close(res.x, [1.0, 0.5], 1e-7)
+    k = stops_at(lambda x: A @ x - b, np.array([9.0, 1.5]), 2 / 11)
+    assert k == 105 and close(descend(lambda x: A @ x - b, np.array([9.0, 1.5]), 2 / 11, k)[-1], [1.0, 0.5], 1e-7)
     assert -0.5 * b @ np.linalg.solve(A, b) == -1.75                                # min f ≠ 0
 
 

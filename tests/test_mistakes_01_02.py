@@ -1,4 +1,4 @@
-"""Planted mistakes for assignments 01_derivative and 02_gradient, graded by the real nbgrader loop.
+"""Planted mistakes for assignment 01_derivative (02_gradient: test_mistakes_02.py), graded by the real nbgrader loop.
 
 For each assignment: one course copy, one submitted student per classic mistake plus one correct student,
 ONE autograde call. Each mistake must cost exactly the points of the item it belongs to, leave every other
@@ -12,7 +12,6 @@ import pytest
 from harness import PlantedMistakes
 
 DERIVATIVE = "01_derivative"
-GRADIENT = "02_gradient"
 
 # ---------------------------------------------------------------- 01_derivative
 MISTAKES_01 = {
@@ -136,54 +135,6 @@ trial = descend_until_flat(lambda x: 4 * x, 2.0, 0.1, 1e-3, 50)   # scratch work
 """, None, []),
 }
 
-# ---------------------------------------------------------------- 02_gradient
-MISTAKES_02 = {
-    "gradient_as_list": ("grad_f", """
-def grad_f(v):
-    x, y = v
-    return [2 * x + 3 * y, 3 * x - 3 * y**2]   # a Python list, not an array
-""", "test_grad_f", ["[wrong shape: returned a list]", "the gradient of a scalar has the shape of its input"]),
-    "partial_sign_error": ("grad_f", """
-def grad_f(v):
-    x, y = v
-    return np.array([2 * x + 3 * y, 3 * x + 3 * y**2])
-""", "test_grad_f", ["[sign error: ∂(−y³)/∂y = −3y², not +3y²]"]),
-    "partial_other_variable_not_fixed": ("grad_f", """
-def grad_f(v):
-    x, y = v
-    return np.array([2 * x + 3 * y, 3 * y - 3 * y**2])
-""", "test_grad_f", ["[∂(3xy)/∂y taken as 3y: x is held fixed"]),
-    "gradient_as_row": ("grad_h", """
-def grad_h(x):
-    return (2 * x / (1 + np.sum(x**2))).reshape(1, -1)   # a (1, n) row
-""", "test_grad_h", ["[wrong shape]", "shape (1, 3)", "the gradient of a scalar has the shape of its input, (3,)"]),
-    "missing_chain_rule_factor": ("grad_h", """
-def grad_h(x):
-    return 2 * x
-""", "test_grad_h", ["[missing chain-rule factor 1/(1 + ‖x‖²)"]),
-    "unnormalised_directional": ("directional_derivative", """
-def directional_derivative(g, u):
-    return float(np.sum(g * u))               # forgot to divide by ‖u‖
-""", "test_directional_derivative", ["[unnormalised direction]", "u has length ‖u‖ = 5"]),
-    "ascent_direction": ("steepest_descent_direction", """
-def steepest_descent_direction(g):
-    norm = np.linalg.norm(g)
-    return g / norm if norm > 0 else np.zeros_like(g)
-""", "test_steepest_descent_direction", ["[ascent direction returned where the descent direction is asked]"]),
-    "unnormalised_descent_direction": ("steepest_descent_direction", """
-def steepest_descent_direction(g):
-    return -g
-""", "test_steepest_descent_direction", ["[unnormalised direction]", "divide by ‖∇f‖"]),
-    "descent_direction_nan_at_zero": ("steepest_descent_direction", """
-def steepest_descent_direction(g):
-    return -g / np.linalg.norm(g)
-""", "test_steepest_descent_direction", ["[zero gradient]"]),
-}
-
-
-ITEMS_01 = {"test_dp": 2, "test_dg": 2, "test_central_difference": 3, "test_descend_until_flat": 2}
-
-
 @pytest.fixture(scope="module")
 def derivative_class(tmp_path_factory):
     return PlantedMistakes(tmp_path_factory, DERIVATIVE, {**MISTAKES_01, **DIFFERENT_BUT_RIGHT_01})
@@ -202,20 +153,3 @@ def test_derivative_mistake_costs_its_item_and_is_named(derivative_class, studen
 def test_derivative_right_but_different_gets_every_point(derivative_class, student):
     assert derivative_class.scores[student] == {**derivative_class.scores["correct"], **ITEMS_01}
     assert derivative_class.course.feedback_errors(DERIVATIVE, student) == ""
-
-
-@pytest.fixture(scope="module")
-def gradient_class(tmp_path_factory):
-    return PlantedMistakes(tmp_path_factory, GRADIENT, MISTAKES_02)
-
-
-def test_gradient_correct_student_gets_every_point(gradient_class):
-    gradient_class.assert_correct_student_gets_every_point({
-        "test_grad_f": 2, "test_grad_h": 2, "test_directional_derivative": 2,
-        "test_steepest_descent_direction": 2,
-    })
-
-
-@pytest.mark.parametrize("student", sorted(MISTAKES_02))
-def test_gradient_mistake_costs_its_item_and_is_named(gradient_class, student):
-    gradient_class.assert_only_item_lost(student)

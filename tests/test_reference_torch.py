@@ -1,4 +1,4 @@
-"""matcalc.reference network forward/backward against PyTorch autograd, in float64.
+"""The instructor-side network forward/backward (tests/answers) against PyTorch autograd, in float64.
 
 An independent implementation of the same maths: torch's own sigmoid, relu and binary cross-entropy,
 differentiated by autograd.
@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from matcalc.reference import (backward, forward, init_network, log_loss, mse_loss, relu_derivative,
+from answers import (backward, forward, init_network, log_loss, mse_loss, relu_derivative,
                                sigmoid_derivative)
 
 try:

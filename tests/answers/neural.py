@@ -8,8 +8,6 @@ over the m examples of the batch.
 """
 import numpy as np
 
-from .._watch import watched
-
 __all__ = ["backward", "forward", "init_network", "log_loss", "mse_loss", "relu", "relu_derivative",
            "sigmoid", "sigmoid_derivative"]
 
@@ -58,45 +56,38 @@ def _forward(params, X, activation):
     return A, cache
 
 
-@watched
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^(−z)), element-wise and stable for large |z|."""
     return _sigmoid(z)
 
 
-@watched
 def sigmoid_derivative(z):
     """σ'(z) = σ(z)(1 − σ(z)), element-wise."""
     return _sigmoid_derivative(z)
 
 
-@watched
 def relu(z):
     """max(0, z), element-wise."""
     return _relu(z)
 
 
-@watched
 def relu_derivative(z):
     """1 where z > 0, else 0 (the value 0 is taken at the kink z = 0)."""
     return _relu_derivative(z)
 
 
-@watched
 def mse_loss(y_hat, y):
     """½ · (1/m) Σ (ŷ − y)² over the m examples (last axis; outputs are summed)."""
     diff = np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)
     return 0.5 * float(np.sum(diff**2)) / _batch_size(y)
 
 
-@watched
 def log_loss(y_hat, y):
     """−(1/m) Σ [y log ŷ + (1 − y) log(1 − ŷ)] over the m examples (last axis; outputs are summed)."""
     y_hat, y = np.asarray(y_hat, dtype=np.float64), np.asarray(y, dtype=np.float64)
     return -float(np.sum(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))) / _batch_size(y)
 
 
-@watched
 def init_network(sizes, rng):
     """{"W1": (n1, n0), "b1": (n1, 1), ...} for layer sizes [n0, n1, ..., n_L]; W ~ N(0, 1/n_{l−1}), b = 0."""
     if len(sizes) < 2:
@@ -108,13 +99,11 @@ def init_network(sizes, rng):
     return params
 
 
-@watched
 def forward(params, X, activation="sigmoid"):
     """Output (n_L, m) for X of shape (features, m), and the cache that :func:`backward` needs."""
     return _forward(params, X, activation)
 
 
-@watched
 def backward(params, cache, Y):
     """Gradients {"W1": ..., "b1": ...} (the parameters' shapes) of the batch-mean log-loss of the output."""
     derivative = _ACTIVATIONS[cache["activation"]][1]

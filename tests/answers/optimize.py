@@ -3,8 +3,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._watch import watched
-
 __all__ = ["OptimizationResult", "gradient_descent", "newton"]
 
 
@@ -44,13 +42,11 @@ def _iterate(step, grad, x0, tol, max_iter):
     return OptimizationResult(np.array(path), converged, len(path) - 1)
 
 
-@watched
 def gradient_descent(grad, x0, lr, tol=1e-8, max_iter=10_000):
     """Iterate x ← x − lr·∇f(x) until ‖∇f(x)‖ ≤ tol or max_iter steps."""
     return _run(lambda x, g: -lr * g, grad, x0, tol, max_iter)
 
 
-@watched
 def newton(grad, hess, x0, tol=1e-10, max_iter=100):
     """Iterate x ← x + p with H(x) p = −∇f(x) (solved, not inverted) until ‖∇f(x)‖ ≤ tol."""
     def step(x, g):
