@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.reference import gradient_descent, newton
 
 from closed_forms import close, newton_example
 from lecture import lecture_namespace, lecture_text
 
 NS = lecture_namespace("09_newton")
 TEXT = lecture_text("09_newton")
+gradient_descent, newton = NS["gradient_descent"], NS["newton"]   # the lecture's own solvers
 
 RNG_SEED = 909
 OMEGA = 0.5671432904097838          # W(1): the root of x eˣ = 1
