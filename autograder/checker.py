@@ -237,7 +237,7 @@ def _decode_outcome(text, name, what):
     if kind == "violation" and type(value) is list:
         called = ", ".join(str(v)[:80] for v in value[:5])
         raise AssertionError(f"{what} called {called} while being graded: graded derivatives must be derived "
-                             "analytically, without matcalc's numerical or reference routines and without "
+                             "analytically, without matcalc's numerical routines and without "
                              "evaluating the function being differentiated")
     if kind == "raised" and type(value) is dict:
         return _raise_student(value, what)

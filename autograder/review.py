@@ -13,8 +13,8 @@ INTERNALS = {"sys._getframe": "reads the caller's frame", "sys.setprofile": "cha
              "threading": "starts threads", "autograder": "reaches into the grader",
              "get_ipython": "reaches into the kernel", "builtins": "changes builtins",
              "__code__": "copies a function's code", "FunctionType": "builds functions from code",
-             "exec": "runs generated code", "eval": "runs generated code", "numerical_": "calls a numerical derivative",
-             "reference": "uses matcalc.reference"}
+             "exec": "runs generated code", "eval": "runs generated code",
+             "numerical_": "calls a numerical derivative"}
 
 
 def flags(source):
