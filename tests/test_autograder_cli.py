@@ -26,7 +26,7 @@ def test_validate_passes_a_correct_notebook(course, tmp_path):
     nbformat.write(corpus.good(course), path)
     proc = validate(path)
     assert proc.returncode == 0, proc.stderr
-    assert "PASSED" in proc.stdout and "all 3 tested items pass" in proc.stdout
+    assert "PASSED" in proc.stdout and f"{len(corpus.ITEMS)} passed" in proc.stdout
 
 
 def test_validate_fails_with_the_failing_items_and_their_messages(course, tmp_path):
@@ -36,8 +36,8 @@ def test_validate_fails_with_the_failing_items_and_their_messages(course, tmp_pa
     proc = validate(path)
     assert proc.returncode == 1
     lines = [line.strip() for line in proc.stderr.splitlines()]
-    assert "test_grad_f (3 points): GradientCheckError: [factor ×2]" in " ".join(lines)
-    assert not any(line.startswith(("test_dy_dx", "test_grad_f")) for line in lines)
+    assert "✗ test_grad_f (3 points) failing: GradientCheckError: [factor ×2]" in " ".join(lines)
+    assert "✓ test_dy_dx (1 point) passed" in lines
 
 
 def test_validate_lists_every_unfinished_item(course, tmp_path):
@@ -46,15 +46,15 @@ def test_validate_lists_every_unfinished_item(course, tmp_path):
     proc = validate(path)
     assert proc.returncode == 1
     for gid in corpus.ITEMS:
-        assert f"{gid} (" in proc.stderr and "NotImplementedError" in proc.stderr
+        assert f"· {gid} (" in proc.stderr and "not attempted" in proc.stderr
 
 
-def test_validate_sees_tampering_and_edited_tests(course, tmp_path):
+def test_validate_is_not_fooled_by_patches_and_sees_edited_tests(course, tmp_path):
     patched = tmp_path / "patched" / f"{WARMUP}.ipynb"
     patched.parent.mkdir()
     nbformat.write(corpus.good(course, grad_f=corpus.PATCH_CHECKS), patched)
-    proc = validate(patched)
-    assert proc.returncode == 1 and "TamperingDetected" in proc.stderr and "check_gradient was replaced" in proc.stderr
+    proc = validate(patched)  # the patch lives in the student's kernel; the tests run in the checker
+    assert proc.returncode == 1 and "test_grad_f (3 points) failing" in proc.stderr and "[factor ×2]" in proc.stderr
     edited = tmp_path / "edited" / f"{WARMUP}.ipynb"
     edited.parent.mkdir()
     nbformat.write(corpus.edit(corpus.good(course), "test_grad_f", source="print('fine')"), edited)
@@ -84,7 +84,7 @@ def test_uploads_named_by_student_go_through_zip_collect(course, tmp_path):
     assert "with nbgrader zip_collect" in proc.stdout
     assert (fresh.root / "submitted" / "alice" / WARMUP / f"{WARMUP}.ipynb").exists()  # nbgrader's layout
     scores = fresh.scores(WARMUP)
-    assert sum(scores["alice"][g] for g in corpus.ITEMS) == 6
+    assert sum(scores["alice"][g] for g in corpus.ITEMS) == 4
     assert scores["bob"]["test_grad_f"] == 0 and scores["bob"]["test_dy_dx"] == 1
     results = {p.stem: json.loads(p.read_text()) for p in (fresh.root / "reports" / WARMUP / "students").glob("*.json")}
     assert "handed in as warmup final.ipynb" in " ".join(results["bob"]["notes"])
@@ -104,7 +104,7 @@ def test_demo_grades_a_sample_class_in_a_course_of_its_own(course, tmp_path):
     out = proc.stdout
     assert "The sample class:" in out and "tampered: patched matcalc checks" in out
     assert f"The demo course is {into}" in out
-    assert "student001" in out and "TAMPERING" in out and "not valid JSON" in out
+    assert "student001" in out and "not valid JSON" in out
     assert (into / "reports" / WARMUP / "report.png").exists() and (into / "gradebook.db").exists()
     assert hashlib.sha256(gradebook.read_bytes()).hexdigest() == before  # the instructor's gradebook
     assert sorted(p.name for p in course.root.iterdir()) == entries      # no submitted/, feedback/, ... here

@@ -159,7 +159,7 @@ def test_runaway_code_ends_with_a_reason_and_partial_credit(graded, limits):
     notes = {s: " ".join(r["notes"]) for s, r in results.items()}
     # an endless loop in one function: that test times out, the rest keep their points
     assert auto(scores, "infinite") == dict(FULL, test_grad_f=0.0)
-    assert results["infinite"]["items"]["test_grad_f"]["message"].startswith("CellTimeoutError")
+    assert "did not finish within the time limit" in results["infinite"]["items"]["test_grad_f"]["message"]
     # a loop that ignores the interrupt: the kernel is stopped, later cells are not run
     assert auto(scores, "unstoppable") == dict(FULL, test_grad_f=0.0)
     assert "did not stop when interrupted" in notes["unstoppable"]
