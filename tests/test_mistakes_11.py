@@ -58,6 +58,21 @@ def margin_log_loss_grad(W, b, X, T):
     dZ = (np.exp(-np.logaddexp(0.0, -(W @ X + b))) - T) / m
     return dZ @ X.T, np.sum(dZ, axis=1, keepdims=True)
 """, "test_margin_log_loss_grad", ["[modifies its input]", "margin_log_loss_grad"]),
+    "hessian_missing_m": ("margin_log_loss_hessian", """
+def margin_log_loss_hessian(W, b, X, T):
+    u = T * (W @ X + b)
+    s = np.exp(-np.logaddexp(0.0, u) - np.logaddexp(0.0, -u))
+    return (X * s) @ X.T
+""", "test_margin_log_loss_hessian", ["[missing 1/m"]),
+    "hessian_without_weights": ("margin_log_loss_hessian", """
+def margin_log_loss_hessian(W, b, X, T):
+    return X @ X.T / X.shape[1]
+""", "test_margin_log_loss_hessian", ["[the weights σ(u)σ(−u) are missing"]),
+    "hessian_gradient_factor": ("margin_log_loss_hessian", """
+def margin_log_loss_hessian(W, b, X, T):
+    u = T * (W @ X + b)
+    return (X * (-T * np.exp(-np.logaddexp(0.0, u)))) @ X.T / X.shape[1]
+""", "test_margin_log_loss_hessian", ["[used the gradient's factor"]),
     "fit_ascent": ("fit_margin_classifier", """
 def fit_margin_classifier(X, T, learning_rate, steps):
     W, b = np.zeros((1, X.shape[0])), np.zeros((1, 1))
@@ -106,6 +121,12 @@ def margin_log_loss_grad(W, b, X, T):
     dZ = -T * np.where(u > 0, np.exp(-u) / (1 + np.exp(-np.abs(u))), 1 / (1 + np.exp(-np.abs(u)))) / X.shape[1]
     return np.einsum("ik,jk->ij", dZ, X), dZ.sum(keepdims=True)
 """),
+    "hessian_naive_sigmoid_einsum": ("margin_log_loss_hessian", """
+def margin_log_loss_hessian(W, b, X, T):
+    z = (W @ X + b)[0]
+    s = 1 / (1 + np.exp(-z))                  # overflows to inf/0 harmlessly: s(1 − s) is then 0
+    return np.einsum("j,ij,kj->ik", s * (1 - s), X, X) / X.shape[1]
+"""),
     "fit_while_loop": ("fit_margin_classifier", """
 def fit_margin_classifier(X, T, learning_rate, steps):
     params = [np.zeros((1, X.shape[0])), np.zeros((1, 1))]
@@ -128,7 +149,8 @@ def graded(tmp_path_factory):
 
 def test_correct_student_gets_every_point(graded):
     graded.assert_correct_student_gets_every_point(
-        {"test_margin_log_loss": 2, "test_margin_log_loss_grad": 4, "test_fit": 2})
+        {"test_margin_log_loss": 2, "test_margin_log_loss_grad": 4, "test_margin_log_loss_hessian": 3,
+         "test_fit": 2})
 
 
 @pytest.mark.parametrize("student", sorted(ALTERNATIVES))
