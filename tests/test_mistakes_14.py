@@ -83,6 +83,15 @@ def train_leaky_neuron(w, b, X, y, slope, learning_rate, steps):
         losses.append(leaky_mse(w, b, X, y, slope))
     return w, b, np.array(losses)
 """, "test_train", ["[gradient ascent]"]),
+    "train_one_update_too_many": ("train_leaky_neuron", """
+def train_leaky_neuron(w, b, X, y, slope, learning_rate, steps):
+    losses = []
+    for _ in range(steps + 1):                   # steps = 0 still takes a step
+        losses.append(leaky_mse(w, b, X, y, slope))
+        dw, db = leaky_mse_gradient(w, b, X, y, slope)
+        w, b = w - learning_rate * dw, b - learning_rate * db
+    return w, b, np.array(losses)
+""", "test_train", ["the returned w is wrong"]),
 }
 
 ALTERNATIVES = {
