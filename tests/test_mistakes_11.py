@@ -4,7 +4,7 @@ One course copy, ONE autograde call: each one-mistake student loses exactly its 
 mistake (classes of issue 12: overflow at saturated scores, missing 1/m, a formula for other labels, transposed or
 unsummed gradients, a function that writes to its input, gradient ascent, a loss list one entry short); each
 student who writes a correct answer differently (log1p form, tanh-based sigmoid, loops, einsum, debug prints) gets
-every point.
+every point, also when their correct code makes NumPy warn.
 """
 import pytest
 
@@ -102,6 +102,12 @@ def margin_log_loss(W, b, X, T):
     print("margins:", u[:3])
     per_example = np.maximum(-u, 0.0) + np.log1p(np.exp(-np.abs(u)))
     return np.mean(per_example)
+"""),
+    "loss_where_evaluates_both_branches": ("margin_log_loss", """
+def margin_log_loss(W, b, X, T):
+    u = T * (W @ X + b)
+    # np.where evaluates both branches: exp overflows (a warning) in the branch it then discards
+    return float(np.mean(np.where(u > 0, np.log1p(np.exp(-u)), -u + np.log1p(np.exp(u)))))
 """),
     "grad_tanh_sigmoid_loops": ("margin_log_loss_grad", """
 def margin_log_loss_grad(W, b, X, T):
