@@ -1,130 +1,155 @@
-"""Planted mistakes for assignment 13_backpropagation, graded by the real nbgrader loop.
+"""Planted students for assignment 13_backpropagation (deep ReLU regression network), by the real nbgrader loop.
 
-One course copy, one submitted student per classic mistake plus one correct student, ONE autograde call.
-Each mistake must cost exactly the points of the item it belongs to, leave every other auto-graded item at
-full marks, and the error messages in the student's feedback must name the mistake.
+One course copy, ONE autograde call. Classes of issue 12 covered here: the ReLU derivative on the wrong side of the
+kink or at the output layer, relu'(0) against the stated convention (caught only at pre-activations exactly 0),
+missing 1/m, the factor 2 of the halved square, transposed dW, zeroing the cached pre-activations in place, a
+batch-summed input gradient, gradient ascent. The backward pass is tested with the student's own caches.
 """
 import pytest
 
-from harness import PlantedMistakes
+from planted import PlantedClass
 
 ASSIGNMENT = "13_backpropagation"
 
 
-def _layer_backward(dw, db, da):
+def backward(output_dz="(caches[-1][1] - Y) / m", relu_prime="(caches[l - 2][1] > 0)", dW="dZ @ A_prev.T",
+             extra=""):
     return f"""
-def layer_backward(dZ, layer_cache):
-    A_prev, W, Z, A = layer_cache
-    dW = {dw}
-    db = {db}
-    dA_prev = {da}
-    return dA_prev, dW, db
-"""
-
-
-def _backward(dz_last, deriv, index="l - 1"):
-    return f"""
-def backward(AL, Y, caches):
+def mlp_backward(params, Y, caches):
     L, m = len(caches), Y.shape[1]
+    dZ = {output_dz}
     grads = {{}}
-    dZ = {dz_last}
     for l in range(L, 0, -1):
-        dA_prev, grads[f"dW{{l}}"], grads[f"db{{l}}"] = layer_backward(dZ, caches[{index}])
+        A_prev, Z = caches[l - 1]
+        grads[f"W{{l}}"] = {dW}
+        grads[f"b{{l}}"] = np.sum(dZ, axis=1, keepdims=True)
         if l > 1:
-            A_prev, W, Z, A = caches[l - 1]
-            Z_prev = caches[l - 2][2]
-            dZ = dA_prev * {deriv}
+{extra}            dZ = (params[f"W{{l}}"].T @ dZ) * {relu_prime}
     return grads
 """
 
 
-OK_DW, OK_DB, OK_DA = "dZ @ A_prev.T", "np.sum(dZ, axis=1, keepdims=True)", "W.T @ dZ"
-OK_DZ, OK_DERIV = "(AL - Y) / m", "A_prev * (1 - A_prev)"
-
 MISTAKES = {
-    # student: (solution cell, wrong source, graded item that must drop to 0, words the feedback must contain)
-    "forward_cache_stores_A_as_A_prev": ("forward", """
-def forward(X, params):
+    "relu_prime_wrong_side": ("mlp_backward", backward(relu_prime="(caches[l - 2][1] < 0)"), "test_backward",
+                              ["[ReLU derivative on the wrong side of the kink"]),
+    "relu_prime_at_zero_is_one": ("mlp_backward", backward(relu_prime="(caches[l - 2][1] >= 0)"), "test_backward",
+                                  ["[relu'(0) taken as 1"]),
+    "relu_prime_on_output": ("mlp_backward", backward(output_dz="(caches[-1][1] - Y) / m * (caches[-1][1] > 0)"),
+                             "test_backward", ["[a ReLU derivative applied at the output layer"]),
+    "missing_one_over_m": ("mlp_backward", backward(output_dz="caches[-1][1] - Y"), "test_backward",
+                           ["[missing 1/m"]),
+    "factor_two": ("mlp_backward", backward(output_dz="2 * (caches[-1][1] - Y) / m"), "test_backward",
+                   ["[factor 2"]),
+    "transposed_dW": ("mlp_backward", backward(dW="(A_prev @ dZ.T)"), "test_backward", ["[transposed"]),
+    "zeroes_cached_z_in_place": ("mlp_backward", backward(
+        relu_prime="np.sign(Zp)", extra="            Zp = caches[l - 2][1]\n            Zp[Zp < 0] = 0\n"),
+        "test_backward", ["[modifies its input]", "mlp_backward"]),
+    "input_gradient_summed": ("mlp_input_gradient", """
+def mlp_input_gradient(params, X, Y):
+    Y_hat, caches = mlp_forward(params, X)
+    dZ = (Y_hat - Y) / Y.shape[1]
+    for l in range(len(caches), 0, -1):
+        dA = params[f"W{l}"].T @ dZ
+        if l > 1:
+            dZ = dA * (caches[l - 2][1] > 0)
+    return np.sum(dA, axis=1, keepdims=True)
+""", "test_input_gradient", ["[summed over the batch"]),
+    "input_gradient_without_relu": ("mlp_input_gradient", """
+def mlp_input_gradient(params, X, Y):
+    Y_hat, caches = mlp_forward(params, X)
+    dA = (Y_hat - Y) / Y.shape[1]
+    for l in range(len(caches), 0, -1):
+        dA = params[f"W{l}"].T @ dA
+    return dA
+""", "test_input_gradient", ["[the ReLU derivative is missing"]),
+    "train_ascent": ("train_mlp", """
+def train_mlp(params, X, Y, learning_rate, steps):
+    p = dict(params)
+    Y_hat, caches = mlp_forward(p, X)
+    losses = [half_mse(Y_hat, Y)]
+    for _ in range(steps):
+        g = mlp_backward(p, Y, caches)
+        p = {k: p[k] + learning_rate * g[k] for k in p}
+        Y_hat, caches = mlp_forward(p, X)
+        losses.append(half_mse(Y_hat, Y))
+    return p, np.array(losses)
+""", "test_train", ["[gradient ascent]"]),
+}
+
+FORWARD_MISTAKES = {
+    "relu_on_output": ("mlp_forward", """
+def mlp_forward(params, X):
     L = len(params) // 2
     A, caches = X, []
     for l in range(1, L + 1):
-        W, b = params[f"W{l}"], params[f"b{l}"]
-        Z = W @ A + b
-        A = sigmoid(Z)
-        caches.append((A, W, Z, A))          # the layer's output stored where its input belongs
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        caches.append((A, Z))
+        A = np.maximum(Z, 0.0)
     return A, caches
-""", "test_forward", ["A_prev has the right shape but wrong values", "A_prev of layer l is the activation"]),
-    "bias_not_summed": ("layer_backward", _layer_backward(OK_DW, "dZ", OK_DA),
-                        "test_layer_backward", ["[missing batch sum]", "db = layer_backward(dZ, cache)[2]"]),
-    "bias_missing_keepdims": ("layer_backward", _layer_backward(OK_DW, "np.sum(dZ, axis=1)", OK_DA),
-                              "test_layer_backward", ["[missing keepdims]", "keepdims=True"]),
-    "bias_averaged": ("layer_backward", _layer_backward(OK_DW, "np.mean(dZ, axis=1, keepdims=True)", OK_DA),
-                      "test_layer_backward", ["bias gradient averaged instead of summed"]),
-    "elementwise_instead_of_matmul": ("layer_backward", _layer_backward("dZ * A_prev", OK_DB, OK_DA),
-                                      "test_layer_backward",
-                                      ["[element-wise * where a matrix product belongs]", "dZ @ A_prev.T"]),
-    "transposed_weight_gradient": ("layer_backward", _layer_backward("A_prev @ dZ.T", OK_DB, OK_DA),
-                                   "test_layer_backward", ["transposed weight gradient", "dW = dZ @ A_prev.T"]),
-    "W_instead_of_WT": ("layer_backward", _layer_backward(OK_DW, OK_DB, "W @ dZ"),
-                        "test_layer_backward", ["δ propagated with W instead of Wᵀ", "dA_prev = W.T @ dZ"]),
-    "derivative_of_z_not_a": ("backward", _backward(OK_DZ, "Z_prev * (1 - Z_prev)"),
-                              "test_backward", ["the activation derivative applied to Z instead of A"]),
-    "derivative_at_a": ("backward", _backward(OK_DZ, "sigmoid(A_prev) * (1 - sigmoid(A_prev))"),
-                        "test_backward", ["the activation derivative applied to A instead of Z", "σ'(σ(Z))"]),
-    "sign_error": ("backward", _backward("(Y - AL) / m", OK_DERIV),
-                   "test_backward", ["sign error", "δ^L = (A^L − Y)/m"]),
-    "missing_one_over_m": ("backward", _backward("AL - Y", OK_DERIV),
-                           "test_backward", ["missing 1/m", "the loss is the mean"]),
-    "wrong_layers_cache": ("backward", _backward(OK_DZ, "A * (1 - A)"),
-                           "test_backward", ["using the wrong layer's cache", "A_prev of caches[l-1]"]),
-    "cache_index_off_by_one": ("backward", _backward(OK_DZ, OK_DERIV, index="l"),
-                               "test_backward", ["[using the wrong layer's cache]", "caches[l-1]"]),
-    "biases_not_counted": ("gradient_costs", """
-def gradient_costs(layer_dims):
-    n = sum(layer_dims[l] * layer_dims[l - 1] for l in range(1, len(layer_dims)))
-    return n, 2 * n
-""", "test_gradient_costs", ["[biases not counted]"]),
-    "one_sided_count": ("gradient_costs", """
-def gradient_costs(layer_dims):
-    n = sum(layer_dims[l] * (layer_dims[l - 1] + 1) for l in range(1, len(layer_dims)))
-    return n, n
-""", "test_gradient_costs", ["[one-sided differences]", "2n"]),
+""", ["test_forward", "test_input_gradient"], ["[ReLU on the output layer"]),
+}
+
+ALTERNATIVES = {
+    "loops_over_examples": ("mlp_backward", """
+def mlp_backward(params, Y, caches):
+    m = Y.shape[1]
+    delta = (caches[-1][1] - Y) / m
+    grads = {}
+    for l in reversed(range(1, len(caches) + 1)):
+        A_prev, Z = caches[l - 1]
+        W = params["W%d" % l]
+        gW = np.zeros_like(W)
+        for j in range(m):                             # one example at a time
+            gW += np.outer(delta[:, j], A_prev[:, j])
+        grads["W%d" % l] = gW
+        grads["b%d" % l] = delta.sum(axis=1).reshape(-1, 1)
+        if l > 1:
+            delta = np.where(caches[l - 2][1] > 0, W.T @ delta, 0.0)
+    print("computed", sorted(grads))
+    return grads
+"""),
+    "input_gradient_einsum": ("mlp_input_gradient", """
+def mlp_input_gradient(params, X, Y):
+    L = len(params) // 2
+    Zs, A = [], X
+    for l in range(1, L + 1):
+        Z = np.einsum("ij,jm->im", params[f"W{l}"], A) + params[f"b{l}"]
+        Zs.append(Z)
+        A = np.maximum(Z, 0) if l < L else Z
+    g = (A - Y) / X.shape[1]
+    for l in range(L, 0, -1):
+        g = np.einsum("ij,im->jm", params[f"W{l}"], g)
+        if l > 1:
+            g = g * np.heaviside(Zs[l - 2], 0.0)
+    return g
+"""),
 }
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    return PlantedMistakes(tmp_path_factory, ASSIGNMENT, MISTAKES)
+def graded(tmp_path_factory):
+    everyone = {**MISTAKES, **{k: (c, s, items[0], w) for k, (c, s, items, w) in FORWARD_MISTAKES.items()}}
+    planted = PlantedClass(tmp_path_factory, ASSIGNMENT, everyone, ALTERNATIVES)
+    planted.mistakes = MISTAKES
+    return planted
 
 
-def test_correct_student_gets_every_point(graded_class):
-    graded_class.assert_correct_student_gets_every_point(
-        {"test_forward": 2, "test_layer_backward": 3, "test_backward": 4, "test_gradient_costs": 2})
+def test_correct_student_gets_every_point(graded):
+    graded.assert_correct_student_gets_every_point(
+        {"test_forward": 2, "test_backward": 6, "test_input_gradient": 3, "test_train": 2})
+
+
+@pytest.mark.parametrize("student", sorted(ALTERNATIVES))
+def test_correct_but_different_gets_every_point(graded, student):
+    graded.assert_full_marks(student)
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES))
-def test_mistake_costs_its_item_and_is_named(graded_class, student):
-    graded_class.assert_only_item_lost(student)
+def test_mistake_costs_its_item_and_is_named(graded, student):
+    graded.assert_only_item_lost(student)
 
 
-def test_backward_check_restores_the_students_functions_even_when_it_fails():
-    """The hidden test grades backward with a correct forward/layer_backward and must put the student's back."""
-    import json
-    from pathlib import Path
-    nb = json.loads((Path(__file__).resolve().parents[1] / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
-    cells = {c["metadata"].get("nbgrader", {}).get("grade_id"): "".join(c["source"])
-             for c in nb["cells"] if c["cell_type"] == "code"}
-    for wrong in (False, True):
-        ns = {}
-        for key in ("imports", "helpers", "forward", "layer_backward", "backward"):
-            exec(cells[key], ns)
-        own = ns["forward"], ns["layer_backward"]
-        if wrong:
-            exec(cells["backward"].replace("dZ = (AL - Y) / m", "dZ = (Y - AL) / m"), ns)
-        try:
-            exec(cells["test_backward"], ns)
-            failed = False
-        except Exception:                              # a failed check (GradientCheckError is an AssertionError)
-            failed = True
-        assert failed == wrong
-        assert (ns["forward"], ns["layer_backward"]) == own
+@pytest.mark.parametrize("student", sorted(FORWARD_MISTAKES))
+def test_forward_mistake_costs_what_is_built_on_it(graded, student):
+    _, _, items, words = FORWARD_MISTAKES[student]
+    graded.assert_lost(student, items, words)

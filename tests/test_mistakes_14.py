@@ -1,115 +1,149 @@
-"""Planted mistakes for assignment 14_relu_neuron, graded by the real nbgrader loop.
+"""Planted students for assignment 14_relu_neuron (leaky ReLU, absolute error, safe steps), by the real nbgrader loop.
 
-One course copy, one submitted student per classic mistake plus one correct student, ONE autograde call.
-Each mistake must cost exactly the points of the item it belongs to, leave every other auto-graded item at
-full marks, and the error messages in the student's feedback must name the mistake.
+One course copy, ONE autograde call. Classes of issue 12 covered here: a kink convention broken only exactly at the
+kink (z = 0, output = target), the wrong side of the kink, a missing 2 or 1/N, an unsummed bias gradient, an input
+zeroed in place (`X[mask] = 0`), a safe step that ignores the input scale or the bias, gradient ascent.
 """
 import pytest
 
-from harness import PlantedMistakes
+from planted import PlantedClass
 
 ASSIGNMENT = "14_relu_neuron"
 
-RELU_PRIME_WRONG_SIDE = """
-def relu(z):
-    return np.maximum(0.0, z)
 
-
-def relu_prime(z):
-    return (np.asarray(z) < 0).astype(float)      # the flat side taken as the slope-1 side
+def leaky(dz, ret="X.T @ dz, float(np.sum(dz))"):
+    return f"""
+def leaky_mse_gradient(w, b, X, y, slope):
+    N = X.shape[0]
+    z = X @ w + b
+    a = np.where(z > 0, z, slope * z)
+    dz = {dz}
+    return {ret}
 """
 
 
-def gradient(body):
+def mae(dz, ret="X.T @ dz, float(np.sum(dz))"):
     return f"""
-def loss_gradient(w, b, X, y):
+def mae_gradient(w, b, X, y):
     N = X.shape[0]
     z = X @ w + b
-{body}
+    dz = {dz}
+    return {ret}
 """
 
 
 MISTAKES = {
-    # student: (solution cell, wrong source, graded item that must drop to 0, words the feedback must contain)
-    "relu_prime_wrong_side": ("relu", RELU_PRIME_WRONG_SIDE, "test_relu",
-                              ["[ReLU gradient on the wrong side of the kink", "relu_prime(z)"]),
-    "gradient_wrong_side": ("loss_gradient", gradient("""
-    e = (z - y) * (z < 0)
-    return 2 / N * X.T @ e, 2 / N * np.sum(e)"""), "test_loss_gradient",
-                            ["[ReLU gradient on the wrong side of the kink", "(dw; N = 5, n = 2)"]),
-    "all_samples": ("loss_gradient", gradient("""
-    e = z - y                                      # no mask: every sample counted
-    return 2 / N * X.T @ e, 2 / N * np.sum(e)"""), "test_loss_gradient",
-                    ["[summed over all samples instead of the active ones", "keep only the samples with z > 0"]),
-    "missing_2": ("loss_gradient", gradient("""
-    e = (z - y) * (z > 0)
-    return X.T @ e / N, np.sum(e) / N"""), "test_loss_gradient", ["[missing the 2", "d(eᵢ²) = 2 eᵢ deᵢ"]),
-    "missing_one_over_N": ("loss_gradient", gradient("""
-    e = (z - y) * (z > 0)
-    return 2 * X.T @ e, 2 * np.sum(e)"""), "test_loss_gradient", ["[missing 1/N", "MEAN over the N samples"]),
-    "sign_error": ("loss_gradient", gradient("""
-    e = (y - z) * (z > 0)                          # y − ŷ instead of ŷ − y
-    return 2 / N * X.T @ e, 2 / N * np.sum(e)"""), "test_loss_gradient",
-                   ["[sign error: the error is eᵢ = ŷᵢ − yᵢ", "not yᵢ − ŷᵢ"]),
-    "bias_not_summed": ("loss_gradient", gradient("""
-    e = (z - y) * (z > 0)
-    return 2 / N * X.T @ e, 2 / N * e              # one bias gradient per sample"""), "test_loss_gradient",
-                        ["[bias gradient not summed", "(db; N = 5, n = 2)"]),
-    "star_in_gradient": ("loss_gradient", gradient("""
-    e = (z - y) * (z > 0)
-    return 2 / N * e[:, None] * X, 2 / N * np.sum(e)"""), "test_loss_gradient",
-                         ["[used * (element-wise) where a dot/matrix product belongs", "shape (N, n)"]),
-    "star_in_forward": ("forward", """
-def forward(w, b, X):
-    return np.maximum(0.0, X * w + b)              # element-wise, no dot products
-""", "test_forward", ["used * (element-wise) where a dot/matrix product belongs", "X @ w takes the dot product"]),
-    "loss_summed": ("mse_loss", """
-def mse_loss(w, b, X, y):
-    return float(np.sum((y - np.maximum(0.0, X @ w + b)) ** 2))
-""", "test_mse_loss", ["missing 1/N", "SUM of the squared errors"]),
-    "folded_sign_error": ("folded", """
-def augment(X):
-    return np.hstack([X, np.ones((X.shape[0], 1))])
+    "leaky_slope_missing": ("leaky_mse_gradient", leaky("2 * (a - y) * (z > 0) / N"), "test_leaky_mse_gradient",
+                            ["[the slope is missing on the left"]),
+    "leaky_error_uses_z": ("leaky_mse_gradient", leaky("2 * (z - y) * np.where(z > 0, 1.0, slope) / N"),
+                           "test_leaky_mse_gradient", ["[the error uses z instead of the neuron's output"]),
+    "leaky_kink_convention": ("leaky_mse_gradient", leaky("2 * (a - y) * np.where(z >= 0, 1.0, slope) / N"),
+                              "test_leaky_mse_gradient", ["[leaky'(0) taken as 1"]),
+    "leaky_missing_2": ("leaky_mse_gradient", leaky("(a - y) * np.where(z > 0, 1.0, slope) / N"),
+                        "test_leaky_mse_gradient", ["[missing the 2"]),
+    "leaky_missing_N": ("leaky_mse_gradient", leaky("2 * (a - y) * np.where(z > 0, 1.0, slope)"),
+                        "test_leaky_mse_gradient", ["[missing 1/N"]),
+    "leaky_bias_not_summed": ("leaky_mse_gradient", leaky("2 * (a - y) * np.where(z > 0, 1.0, slope) / N",
+                                                          ret="X.T @ dz, dz"),
+                              "test_leaky_mse_gradient", ["[db not summed"]),
+    "leaky_masks_X_in_place": ("leaky_mse_gradient", """
+def leaky_mse_gradient(w, b, X, y, slope):
+    z = X @ w + b
+    a = np.where(z > 0, z, slope * z)
+    X[z <= 0] *= slope                         # fold the slope into the inputs ... of the caller
+    e = 2 * (a - y) / X.shape[0]
+    return X.T @ e, float(np.sum(e * np.where(z > 0, 1.0, slope)))
+""", "test_leaky_mse_gradient", ["[modifies its input]", "leaky_mse_gradient"]),
+    "mae_no_mask": ("mae_gradient", mae("np.sign(np.maximum(0.0, z) - y) / N"), "test_mae_gradient",
+                    ["[the ReLU mask is missing"]),
+    "mae_sign_error": ("mae_gradient", mae("np.sign(y - np.maximum(0.0, z)) * (z > 0) / N"), "test_mae_gradient",
+                       ["[sign error"]),
+    "mae_squared_error_form": ("mae_gradient", mae("2 * (np.maximum(0.0, z) - y) * (z > 0) / N"),
+                               "test_mae_gradient", ["[used the squared error's"]),
+    "mae_sign_at_zero": ("mae_gradient", mae("np.where(np.maximum(0.0, z) >= y, 1.0, -1.0) * (z > 0) / N"),
+                         "test_mae_gradient", ["[|u|' at u = 0 taken as ±1"]),
+    "safe_ignores_input_scale": ("max_safe_step", """
+def max_safe_step(w, b, X):
+    return float(np.min(np.abs(X @ w + b)))
+""", "test_max_safe_step", ["[ignores the size of the inputs"]),
+    "safe_forgets_bias": ("max_safe_step", """
+def max_safe_step(w, b, X):
+    return float(np.min(np.abs(X @ w + b) / np.max(np.abs(X), axis=1)))
+""", "test_max_safe_step", ["[forgot the bias"]),
+    "safe_uses_norm": ("max_safe_step", """
+def max_safe_step(w, b, X):
+    return float(np.min(np.abs(X @ w + b) / np.maximum(1.0, np.linalg.norm(X, axis=1))))
+""", "test_max_safe_step", ["[divided by the norm"]),
+    "train_ascent": ("train_leaky_neuron", """
+def train_leaky_neuron(w, b, X, y, slope, learning_rate, steps):
+    losses = [leaky_mse(w, b, X, y, slope)]
+    for _ in range(steps):
+        dw, db = leaky_mse_gradient(w, b, X, y, slope)
+        w, b = w + learning_rate * dw, b + learning_rate * db
+        losses.append(leaky_mse(w, b, X, y, slope))
+    return w, b, np.array(losses)
+""", "test_train", ["[gradient ascent]"]),
+    "train_one_update_too_many": ("train_leaky_neuron", """
+def train_leaky_neuron(w, b, X, y, slope, learning_rate, steps):
+    losses = []
+    for _ in range(steps + 1):                   # steps = 0 still takes a step
+        losses.append(leaky_mse(w, b, X, y, slope))
+        dw, db = leaky_mse_gradient(w, b, X, y, slope)
+        w, b = w - learning_rate * dw, b - learning_rate * db
+    return w, b, np.array(losses)
+""", "test_train", ["the returned w is wrong"]),
+}
 
-
-def folded_gradient(w_hat, X_hat, y):
-    N = X_hat.shape[0]
-    z = X_hat @ w_hat
-    return 2 / N * X_hat.T @ ((y - z) * (z > 0))
-""", "test_folded", ["[sign error: the error is eᵢ = ŷᵢ − yᵢ", "folded_gradient(w_hat, X_hat, y)"]),
-    "ones_column_first": ("folded", """
-def augment(X):
-    return np.hstack([np.ones((X.shape[0], 1)), X])
-
-
-def folded_gradient(w_hat, X_hat, y):
-    N = X_hat.shape[0]
-    z = X_hat @ w_hat
-    return 2 / N * X_hat.T @ ((z - y) * (z > 0))
-""", "test_folded", ["augment(X) put the column of ones FIRST"]),
-    "safe_ignores_input_scale": ("safe_to_check", """
-def safe_to_check(w, b, X, h):
-    return bool(np.all(np.abs(X @ w + b) > h))     # forgets that a step in w_j moves z_i by h·|x_ij|
-""", "test_safe_to_check", ["a step h in w_j moves z_i by h·|x_ij|"]),
-    "safe_only_active_side": ("safe_to_check", """
-def safe_to_check(w, b, X, h):
-    z = X @ w + b                                  # forgets |z|: a sample just below 0 counts as safe
-    return bool(np.all((z > h * np.maximum(1.0, np.max(np.abs(X), axis=1))) | (z < 0)))
-""", "test_safe_to_check", ["sample 4 has z = −1e-6", "a sample just below 0 is as unsafe"]),
+ALTERNATIVES = {
+    "leaky_loops_and_prints": ("leaky_mse_gradient", """
+def leaky_mse_gradient(w, b, X, y, slope):
+    N, n = X.shape
+    dw, db = np.zeros(n), 0.0
+    for i in range(N):
+        z = float(X[i] @ w + b)
+        out, d = (z, 1.0) if z > 0 else (slope * z, slope)
+        g = 2.0 * (out - y[i]) * d / N
+        dw = dw + g * X[i]
+        db += g
+    print("dw", dw, "db", db)
+    return dw, np.array(db)
+"""),
+    "mae_boolean_indexing_on_a_copy": ("mae_gradient", """
+def mae_gradient(w, b, X, y):
+    z = X @ w + b
+    active = z > 0
+    Xa = X[active].copy()
+    s = np.sign(z[active] - y[active])
+    return np.einsum("i,ij->j", s, Xa) / X.shape[0] if active.any() else np.zeros(X.shape[1]), s.sum() / X.shape[0]
+"""),
+    "safe_loop": ("max_safe_step", """
+def max_safe_step(w, b, X):
+    best = np.inf
+    for x_i in X:
+        z = abs(float(x_i @ w + b))
+        for reach in [1.0, *np.abs(x_i)]:
+            if reach > 0:
+                best = min(best, z / reach)
+    return best
+"""),
 }
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return PlantedMistakes(tmp_path_factory, ASSIGNMENT, MISTAKES)
+    return PlantedClass(tmp_path_factory, ASSIGNMENT, MISTAKES, ALTERNATIVES)
 
 
 def test_correct_student_gets_every_point(graded):
-    graded.assert_correct_student_gets_every_point({"test_relu": 2, "test_forward": 1, "test_mse_loss": 1,
-                                                    "test_loss_gradient": 3, "test_folded": 2,
-                                                    "test_safe_to_check": 2})
+    graded.assert_correct_student_gets_every_point({"test_leaky_mse_gradient": 3, "test_mae_gradient": 3,
+                                                    "test_max_safe_step": 2, "test_train": 2})
+
+
+@pytest.mark.parametrize("student", sorted(ALTERNATIVES))
+def test_correct_but_different_gets_every_point(graded, student):
+    graded.assert_full_marks(student)
 
 
 @pytest.mark.parametrize("student", sorted(MISTAKES))
-def test_each_mistake_loses_only_its_item_and_is_named(graded, student):
+def test_mistake_costs_its_item_and_is_named(graded, student):
     graded.assert_only_item_lost(student)
