@@ -203,6 +203,29 @@ def _allowed_failures():
 # -- the worker's side ----------------------------------------------------------------------------
 
 _lock = threading.Lock()  # one grading at a time per worker process (the zygote serves one caller)
+_cleaned = []
+SCRATCH_PREFIX = "autograder-dask-"
+
+
+def _clean_stale_scratch():
+    """Remove the scratch folders of worker processes that were killed (once per process)."""
+    if _cleaned:
+        return
+    _cleaned.append(True)
+    base = tempfile.gettempdir()
+    for name in os.listdir(base):
+        pid = name[len(SCRATCH_PREFIX):].split("-")[0]
+        if name.startswith(SCRATCH_PREFIX) and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+
+
+def _announce(student):
+    """A ``autograder`` event on the scheduler: this worker process started grading ``student``."""
+    try:
+        from distributed import get_worker
+        get_worker().log_event("autograder", {"started": student, "pid": os.getpid()})
+    except ValueError:  # not inside a Dask worker
+        pass
 
 
 def grade_shipment(payload):
@@ -214,9 +237,11 @@ def grade_shipment(payload):
         except Exception as exc:  # noqa: BLE001
             worker.stop()
             raise Unfit(f"the kernel zygote did not start ({type(exc).__name__}: {exc})") from None
+        _clean_stale_scratch()
         shipped = pickle.loads(payload)
         job = shipped["job"]
-        root = tempfile.mkdtemp(prefix="autograder-dask-")
+        _announce(job.student)
+        root = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
         try:
             os.chmod(root, 0o711)
             given = os.path.join(root, "given")  # the shipment: the grader's only, hidden from the kernel
