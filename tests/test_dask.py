@@ -125,7 +125,7 @@ def test_a_dask_cluster_grades_exactly_as_the_local_pool(reference, cluster, tmp
         assert (course.root / "autograded" / student / WARMUP / f"{WARMUP}.ipynb").is_file()
         assert (course.root / "feedback" / student / WARMUP / f"{WARMUP}.html").is_file()
     assert (course.root / "reports" / WARMUP / "report.html").is_file()
-    pids = [w["pid"] for w in cluster.client.scheduler_info()["workers"].values()]
+    pids = cluster.client.run(os.getpid).values()
     left = [p for p in os.listdir(tempfile.gettempdir()) if any(p.startswith(f"autograder-dask-{pid}-") for pid in pids)]
     assert not left, f"scratch folders left behind by the workers: {left}"
 
