@@ -2,9 +2,10 @@
 
 :func:`run` is sent to the workers *by value* (``cloudpickle.register_pickle_by_value``), and its
 payload is opaque bytes, so it starts even on a worker where ``autograder`` is missing or different.
-It compares the worker's course environment (Python, nbgrader, and a fingerprint of the ``autograder``
-and ``matcalc`` sources) with the coordinator's, checks that the worker process may start the processes
-grading needs, and only then hands the shipment to the installed :func:`autograder.cluster.grade_shipment`.
+It compares the worker's course environment (Python, nbgrader, numpy, and a fingerprint of the
+``autograder`` and ``matcalc`` sources) with the coordinator's, checks that the worker process may
+start the processes grading needs, and only then hands the shipment to the installed
+:func:`autograder.cluster.grade_shipment`.
 A worker that cannot grade answers ``{"unfit": worker, "cause": words}`` instead of a result.
 
 Standard library only: this module must load where the course environment does not.
@@ -32,7 +33,8 @@ def environment():
                 with open(path, "rb") as fh:
                     h.update(hashlib.sha256(fh.read()).digest())
         found[name] = "source " + h.hexdigest()[:12]
-    found["nbgrader"] = importlib.import_module("nbgrader").__version__
+    for name in ("nbgrader", "numpy"):  # the grading pipeline, and the arithmetic every score depends on
+        found[name] = importlib.import_module(name).__version__
     return found
 
 
