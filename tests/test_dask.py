@@ -145,10 +145,15 @@ def test_a_worker_killed_mid_task_loses_nothing(reference, cluster, tmp_path):
     proc = subprocess.Popen([str(BIN / "autograder"), "grade", WARMUP, "--scheduler-file", str(cluster.file),
                              "--quiet"], cwd=course.root, env=env(), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    assert first.wait(600), "no worker started grading"
-    victim = started[0]
-    os.kill(victim["pid"], signal.SIGKILL)  # the worker process that is grading this student: kill -9
-    out, _ = proc.communicate(timeout=1800)
+    try:
+        assert first.wait(600), "no worker started grading"
+        victim = started[0]
+        os.kill(victim["pid"], signal.SIGKILL)  # the worker process that is grading this student: kill -9
+        out, _ = proc.communicate(timeout=1800)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 0, out
 
     assert course.scores(WARMUP) == reference.scores(WARMUP)
