@@ -32,7 +32,7 @@ import cloudpickle
 
 from . import collect, remote
 from .course import CourseError
-from .results import FeedbackJob, FinalizeJob, GradeJob, GradeResult, Status, failed
+from .results import GradeJob, GradeResult, Status, failed
 
 cloudpickle.register_pickle_by_value(remote)  # its check runs even where autograder is missing or different
 
@@ -170,9 +170,9 @@ class DaskPool:
             running.pop(id(future), None)
             try:
                 result = future.result()
-            except KilledWorker as exc:
-                return failed(job, f"the grading task killed Dask workers {_allowed_failures()} times and was given "
-                                   f"up ({exc}); it is retried on the next run")
+            except KilledWorker as exc:  # more workers died running it than allowed-failures allows
+                return failed(job, f"Dask gave the grading task up: the workers running it died ({exc}); "
+                                   f"it is graded again on the next run")
             except Exception as exc:  # noqa: BLE001 - cancelled, lost scheduler, a worker that cannot unpickle
                 return failed(job, f"the grading task failed on the Dask cluster: {type(exc).__name__}: {exc}")
             if isinstance(result, dict) and "unfit" in result:
@@ -193,11 +193,6 @@ class DaskPool:
                 continue
             for follow in handle(outcome(job, future)) or []:
                 submit(follow)
-
-
-def _allowed_failures():
-    import dask
-    return dask.config.get("distributed.scheduler.allowed-failures", 3) + 1
 
 
 # -- the worker's side ----------------------------------------------------------------------------

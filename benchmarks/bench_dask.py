@@ -17,12 +17,13 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench_grading import BIN, REPO, build, copy_course, env, run, scores
+from bench_grading import BIN, REPO, build, copy_course, env, run, scores, worker_seconds
 
 
 def start_cluster(folder, workers):
@@ -81,12 +82,14 @@ def main(argv=None):
     finally:
         stop_cluster(procs)
     t_local, t_dask = min(times["local"]), min(times["dask"])
+    per = {kind: statistics.mean(s for number in range(args.rounds)
+                                 for s in worker_seconds(base / f"{kind}{number}", a)) for kind in times}
     reference = scores(base / "local0", a)
     identical = all(scores(base / f"{kind}{number}", a) == reference
                     for kind in ("local", "dask") for number in range(args.rounds))
     figures = {"students": len(kinds), "assignment": a, "cores": os.cpu_count(), "workers": n,
                "local_pool_s": times["local"], "dask_s": times["dask"], "ratio": t_dask / t_local,
-               "identical_scores": identical,
+               "identical_scores": identical, "seconds_per_submission": per,
                "load_average_before": load_before, "load_average_after": os.getloadavg()}
     out = REPO / "bench_results"
     out.mkdir(exist_ok=True)
@@ -97,6 +100,7 @@ def main(argv=None):
     print(f"  local pool, {n} workers        {t_local:7.1f} s  (runs: {', '.join(f'{t:.1f}' for t in times['local'])})")
     print(f"  Dask cluster, {n} workers      {t_dask:7.1f} s  (runs: {', '.join(f'{t:.1f}' for t in times['dask'])})")
     print(f"  ratio Dask / local (fastest runs): {figures['ratio']:.2f} (goal <= 1.2)")
+    print(f"  grading time of one submission inside its worker: local {per['local']:.2f} s, Dask {per['dask']:.2f} s")
     print(f"  identical scores, student by student and item by item: {'yes' if identical else 'NO'}")
     print(f"  figures: {out / 'bench_dask.json'}")
     shutil.rmtree(base, ignore_errors=True)
