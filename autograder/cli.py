@@ -47,6 +47,8 @@ def parser():
     grd.add_argument("--no-report", action="store_true", help="do not write the report")
     grd.add_argument("--keep-scratch", action="store_true", help="keep the scratch courses (debugging)")
     grd.add_argument("--quiet", action="store_true", help="no progress bar")
+    grd.add_argument("--scheduler", help="grade on the workers of this Dask cluster (tcp://HOST:PORT)")
+    grd.add_argument("--scheduler-file", help="... or of the Dask cluster this scheduler file describes")
 
     val = command("validate", "student side: run a notebook's tests, exit 1 if any fails")
     val.add_argument("notebook")
@@ -88,7 +90,8 @@ def main(argv=None):
             from .grade import Settings, grade
             settings = Settings(workers=args.workers, limits=_limits(args), force=args.force,
                                 feedback=not args.no_feedback, report=not args.no_report,
-                                keep_scratch=args.keep_scratch)
+                                keep_scratch=args.keep_scratch, scheduler=args.scheduler or "",
+                                scheduler_file=args.scheduler_file or "")
             outcome = grade(root, args.assignment, args.submissions, settings, progress=not args.quiet)
             if outcome.get("interrupted"):
                 return 130

@@ -56,6 +56,8 @@ class Settings:
     export: bool = True
     keep_scratch: bool = False
     read_only: list = field(default_factory=list)   # extra folders the kernel may read
+    scheduler: str = ""           # grade on this Dask cluster (tcp://HOST:PORT) instead of local workers
+    scheduler_file: str = ""      # ... or the one this scheduler file names
 
 
 # -- the worker pool ------------------------------------------------------------------------------
@@ -246,7 +248,11 @@ def grade(root, assignment, submissions=None, settings=None, log=print, progress
     tqdm.tqdm.monitor_interval = 0  # no monitor thread: this process must stay single-threaded to fork
     api = load_api(root)
     root = api.coursedir.root
-    pool = Pool(_pool_size(settings, 10**6)).start()  # the workers warm up while we prepare
+    if settings.scheduler or settings.scheduler_file:  # a Dask cluster grades (autograder.cluster)
+        from .cluster import DaskPool
+        pool = DaskPool(settings.scheduler or None, settings.scheduler_file or None).start()
+    else:
+        pool = Pool(_pool_size(settings, 10**6)).start()  # the workers warm up while we prepare
     try:
         return _grade(api, root, assignment, submissions, settings, limits, pool, log, progress)
     finally:
