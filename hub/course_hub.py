@@ -106,6 +106,8 @@ def create_account(name, password):
             raise HubError(f"an account named {name} exists and was not created by this script: "
                            "choose another prefix (HUB_PREFIX=...)")
     run("chpasswd", input=f"{name}:{password}\n")
+    # A home of its own: students must not read the instructor's course (solutions, gradebook) nor each other.
+    os.chmod(pwd.getpwnam(name).pw_dir, 0o700)
 
 
 def write_as(user, path, text):
@@ -152,12 +154,14 @@ def set_up_instructor(settings):
 def set_up_student(settings, user):
     home = Path(pwd.getpwnam(user).pw_dir)
     write_as(user, home / ".jupyter" / "nbgrader_config.py", nbgrader_settings(settings))
-    # nbgrader's documented commands, at the student's own level: their server loads neither the formgrader
-    # nor the course list, and JupyterLab shows neither those nor the create-assignment toolbar.
-    for plugin in STUDENT_DISABLED_LAB:
-        run("jupyter", "labextension", "disable", "--level=user", plugin, user=user, cwd=home)
-    for extension in STUDENT_DISABLED_SERVER:
-        run("jupyter", "server", "extension", "disable", "--user", extension, user=user, cwd=home)
+    # The student's JupyterLab shows neither the formgrader, the course list nor the create-assignment toolbar
+    # (nbgrader's documented command, at the student's own level, so the instructor keeps them) ...
+    run("jupyter", "labextension", "disable", "--level=user", *STUDENT_DISABLED_LAB, user=user, cwd=home)
+    # ... and the student's server does not load the formgrader and course-list server extensions. This is the
+    # file `jupyter server extension disable --user NAME` writes; the command itself refuses nbgrader 0.9's
+    # per-part names ("could not be found": they have no _jupyter_server_extension_points) and writes nothing.
+    write_as(user, home / ".jupyter" / "jupyter_server_config.json", json.dumps(
+        {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_DISABLED_SERVER}}}, indent=1))
 
 
 # --------------------------------------------------------------------------- the hub process
