@@ -125,14 +125,36 @@ def hub(chromium):
 
 
 # --------------------------------------------------------------------------- people in the browser
+MATHJAX_CDN = re.compile(r"^https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/2\.7\.7/([^?]+)")
+
+
+def mathjax(route):
+    """nbgrader's grading page loads MathJax 2 from a CDN (hard-coded) and fails to start without it; the test
+    talks only to this machine, so it answers those requests with MathJax 2 from the jupyter-server-mathjax
+    package (installed from hub/requirements.txt). Every other request off this machine is refused."""
+    match = MATHJAX_CDN.match(route.request.url)
+    static = Path(subprocess.run([str(HUB_BIN / "python"), "-c", "import jupyter_server_mathjax as m; print(m.__file__)"],
+                                 capture_output=True, text=True).stdout.strip()).parent / "static"
+    path = static / ("MathJax.js" if match and match.group(1) == "latest.js" else match.group(1) if match else "")
+    if match and path.is_file() and static in path.resolve().parents:
+        route.fulfill(path=str(path))
+    else:
+        route.abort()
+
+
 class Person:
     """One person's browser session on the hub."""
 
     def __init__(self, hub, chromium, name, shots):
         self.hub, self.name, self.user, self.shots = hub, name, hub.user(name), shots
         self.context = chromium.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
+        # Only this machine: a page's request elsewhere fails at once, except nbgrader's MathJax 2 (see mathjax()).
+        self.context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"), mathjax)
         self.page = self.context.new_page()
         self.page.set_default_timeout(WAIT_MS)
+        self.console = []
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
 
     def log_in(self, next_path=None):
         """The hub's login page, with the account's password (PAM); by default on to the person's JupyterLab."""
@@ -266,7 +288,8 @@ class Instructor(Person):
     def grade_written_answer(self, submission_id, points):
         self.page.goto(f"{self.formgrader}/submissions/{submission_id}")
         score = self.page.locator(f"input.score#{WRITTEN}")
-        score.wait_for()
+        # the page's own signal that it has bound the score fields to the gradebook
+        self.page.wait_for_function("() => window.formgrader && formgrader.grades && formgrader.grades.loaded")
         with self.page.expect_response(lambda r: "/api/grade/" in r.url and r.request.method == "PUT"
                                        and r.ok):
             score.fill(str(points))
@@ -301,6 +324,8 @@ def test_a_term_on_the_hub(hub, chromium, shots, request):
                 person.page.screenshot(path=str(shots / f"failure-{person.name}.png"), full_page=True)
             except Exception:   # the page may be gone; the failure itself is what matters
                 pass
+        for person in people:
+            print(f"browser console of {person.name}:\n  " + "\n  ".join(person.console[-30:]))
         print(f"screenshots of the failure: {shots}\nhub log (end):\n{hub.log_tail()}")
         raise
     finally:
