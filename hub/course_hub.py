@@ -142,6 +142,13 @@ def copy_course(dest, user):
             os.chown(name, account.pw_uid, account.pw_gid)
 
 
+def quiet_lab(user):
+    """JupyterLab's question about fetching news from the internet, answered No (as on a hub without internet)."""
+    home = Path(pwd.getpwnam(user).pw_dir)
+    write_as(user, home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension" /
+             "notification.jupyterlab-settings", json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+
+
 def set_up_instructor(settings):
     user, course = settings["instructor"], settings["course"]
     if not Path(course).exists():
@@ -242,6 +249,8 @@ def start(root, prefix, students, port):
     set_up_instructor(settings)
     for student in settings["students"]:
         set_up_student(settings, student)
+    for name in accounts(settings):
+        quiet_lab(name)
     settings_path(root).write_text(json.dumps(settings, indent=1))
     secret = root / "accounts.json"
     secret.write_text(json.dumps(passwords, indent=1))

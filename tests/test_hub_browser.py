@@ -1,7 +1,7 @@
 """The course on a real JupyterHub (`make hub`), end to end in a browser: one term of 00_warmup.
 
 The test starts the hub the way docs/jupyterhub.md says (`make hub`, as root, on 127.0.0.1) with its own accounts
-(prefix ``mcthub-``: an instructor, alice and bob), and removes them with `make hub-stop` at the end. Through the
+(prefix ``mcthubXXXX-``: an instructor, alice and bob), and removes them with `make hub-stop` at the end. Through the
 hub's login page and the real JupyterLab and formgrader, driven by Debian's chromium:
 
 * the instructor sets a due date in the formgrader, generates and releases 00_warmup;
@@ -19,6 +19,7 @@ copies its screenshots to docs/screenshots/hub-*.png.
 """
 import csv
 import datetime
+import functools
 import html
 import json
 import os
@@ -41,7 +42,6 @@ from harness import REPO, solution_source
 pytest_plugins = ["browser"]
 
 WARMUP = "00_warmup"
-PREFIX = "mcthub-"
 HUB_BIN = REPO / "hub" / ".venv" / "bin"
 SIN_SLIP = "def grad_f(x):\n    return x - np.cos(x)\n"          # alice's first submission
 HALF_SLIP = "def grad_f(x):\n    return 2 * x + np.cos(x)\n"      # bob's (late) submission
@@ -63,7 +63,7 @@ class Hub:
     def __init__(self):
         self.root = Path(f"/tmp/matcalc-hub-test-{secrets.token_hex(4)}")
         self.port = free_port()
-        self.prefix = PREFIX
+        self.prefix = f"mcthub{secrets.token_hex(2)}-"     # recognisable, and unique per run (xdist workers)
         self.make_vars = [f"HUB_ROOT={self.root}", f"HUB_PREFIX={self.prefix}", "HUB_STUDENTS=alice,bob",
                           f"HUB_PORT={self.port}"]
 
@@ -128,13 +128,20 @@ def hub(chromium):
 MATHJAX_CDN = re.compile(r"^https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/2\.7\.7/([^?]+)")
 
 
+@functools.lru_cache(maxsize=None)
+def mathjax_static():
+    found = subprocess.run([str(HUB_BIN / "python"), "-c", "import jupyter_server_mathjax as m; print(m.__file__)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    return Path(found).parent / "static"
+
+
 def mathjax(route):
-    """nbgrader's grading page loads MathJax 2 from a CDN (hard-coded) and fails to start without it; the test
+    """nbgrader's grading page loads MathJax 2 from a CDN (hard-coded); without it its script stops with
+    "MathJax is not defined" and no score is saved (seen here). The test
     talks only to this machine, so it answers those requests with MathJax 2 from the jupyter-server-mathjax
     package (installed from hub/requirements.txt). Every other request off this machine is refused."""
     match = MATHJAX_CDN.match(route.request.url)
-    static = Path(subprocess.run([str(HUB_BIN / "python"), "-c", "import jupyter_server_mathjax as m; print(m.__file__)"],
-                                 capture_output=True, text=True).stdout.strip()).parent / "static"
+    static = mathjax_static()
     path = static / ("MathJax.js" if match and match.group(1) == "latest.js" else match.group(1) if match else "")
     if match and path.is_file() and static in path.resolve().parents:
         route.fulfill(path=str(path))
@@ -387,6 +394,7 @@ def run_term(hub, chromium, shots, people):
     bob.work(grad_f=HALF_SLIP, written="The step is too small.")
     passed, text, box = bob.validate()
     assert not passed and HALF_LABEL in text, text
+    box.locator(".jp-Dialog-body").evaluate("body => body.scrollTop = body.scrollHeight")     # the diagnosis
     bob.shot("student-validate-failed", box.locator(".jp-Dialog-content"))
     bob.close_dialog(box)
     assert len(bob.submit()) == 1
