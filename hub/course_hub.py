@@ -242,7 +242,7 @@ def start(root, prefix, students, port):
     root.chmod(0o755)
     exchange = Path(settings["exchange"])
     exchange.mkdir(exist_ok=True)
-    exchange.chmod(0o777)               # nbgrader's exchange: every account reads and writes it
+    exchange.chmod(0o1777)              # nbgrader's exchange: every account writes it; sticky, like /tmp
     passwords = {name: secrets.token_urlsafe(9) for name in accounts(settings)}
     for name in accounts(settings):
         create_account(name, passwords[name])

@@ -187,9 +187,14 @@ class Student(Person):
         return self.hub.home(self.name) / "matcalc" / WARMUP / f"{WARMUP}.ipynb"
 
     def open_assignment_list(self):
+        """Nbgrader > Assignment List; returns the labels the Nbgrader menu showed."""
         self.page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Nbgrader$")).click()
-        self.page.locator(".lm-Menu-content .lm-Menu-itemLabel", has_text=re.compile(r"^Assignment List$")).click()
+        labels = self.page.locator(".lm-Menu-content .lm-Menu-itemLabel")
+        labels.first.wait_for()
+        shown = [t.strip() for t in labels.all_text_contents() if t.strip()]
+        labels.filter(has_text=re.compile(r"^Assignment List$")).click()
         self.page.wait_for_selector("#released_assignments_list_loading", state="hidden")
+        return shown
 
     def row(self, section):
         return self.page.locator(f"#{section}_assignments_list > .list_item", has_text=WARMUP)
@@ -364,7 +369,7 @@ def run_term(hub, chromium, shots, people):
     alice.log_in()
     # Her server has no instructor tools: no formgrader server extension, no Formgrader / Course List menu items.
     assert alice.page.request.get(f"{hub.url}/user/{alice.user}/formgrader").status == 404
-    alice.open_assignment_list()
+    assert alice.open_assignment_list() == ["Assignment List"]
     alice.fetch()
     alice.shot("student-fetched")
     alice.work(grad_f=SIN_SLIP, written="Rounding: f(x+h) and f(x-h) agree in almost all digits.")
