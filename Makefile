@@ -49,6 +49,8 @@ hub: hub/.venv/.installed hub/node_modules/.installed
 	hub/.venv/bin/python hub/course_hub.py start
 
 hub/.venv/.installed: pyproject.toml hub/requirements.txt
+	$(HUB_PYTHON) -c 'import ensurepip' 2>/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	test -x hub/.venv/bin/python || $(HUB_PYTHON) -m venv hub/.venv
 	hub/.venv/bin/python -m pip install --quiet --upgrade pip
 	hub/.venv/bin/python -m pip install --quiet -e . -r hub/requirements.txt
