@@ -238,27 +238,30 @@ def start(root, prefix, students, port):
         print_summary(json.loads(settings_path(root).read_text()))
         return
     settings = make_settings(root, prefix, students, port)
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", settings["port"])) == 0:
+            raise HubError(f"port {settings['port']} is in use on 127.0.0.1: choose another (HUB_PORT=...)")
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
-    exchange = Path(settings["exchange"])
-    exchange.mkdir(exist_ok=True)
-    exchange.chmod(0o1777)              # nbgrader's exchange: every account writes it; sticky, like /tmp
-    passwords = {name: secrets.token_urlsafe(9) for name in accounts(settings)}
-    for name in accounts(settings):
-        create_account(name, passwords[name])
-    set_up_instructor(settings)
-    for student in settings["students"]:
-        set_up_student(settings, student)
-    for name in accounts(settings):
-        quiet_lab(name)
-    settings_path(root).write_text(json.dumps(settings, indent=1))
-    secret = root / "accounts.json"
-    secret.write_text(json.dumps(passwords, indent=1))
-    secret.chmod(0o600)
+    settings_path(root).write_text(json.dumps(settings, indent=1))     # also the mark that `stop` may remove root
     try:
+        exchange = Path(settings["exchange"])
+        exchange.mkdir(exist_ok=True)
+        exchange.chmod(0o1777)              # nbgrader's exchange: every account writes it; sticky, like /tmp
+        passwords = {name: secrets.token_urlsafe(9) for name in accounts(settings)}
+        for name in accounts(settings):
+            create_account(name, passwords[name])
+        set_up_instructor(settings)
+        for student in settings["students"]:
+            set_up_student(settings, student)
+        for name in accounts(settings):
+            quiet_lab(name)
+        secret = root / "accounts.json"
+        secret.write_text(json.dumps(passwords, indent=1))
+        secret.chmod(0o600)
         launch(settings)
-    except HubError:
-        stop(root, prefix)
+    except BaseException:
+        stop(root, prefix)                  # nothing half-made stays behind
         raise
     print_summary(settings)
 
@@ -292,8 +295,10 @@ def stop(root, prefix):
         end_processes_of(pwd.getpwnam(name).pw_uid)
         run("userdel", "--remove", name)
         removed.append(name)
-    shutil.rmtree(root, ignore_errors=True)
-    print(f"course hub stopped; removed {', '.join(removed) or 'no accounts'} and {root}")
+    if settings_path(root).exists():        # only a folder `start` made (never e.g. a mistyped HUB_ROOT=/home)
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"course hub stopped; removed {', '.join(removed) or 'no accounts'}"
+          f"{'' if root.exists() else f' and {root}'}")
 
 
 def end_processes_of(uid):

@@ -326,7 +326,7 @@ def shots(tmp_path):
     return folder
 
 
-def test_a_term_on_the_hub(hub, chromium, shots, request):
+def test_a_term_on_the_hub_then_hub_stop_removes_it(hub, chromium, shots):
     people = []
     try:
         run_term(hub, chromium, shots, people)
@@ -347,6 +347,7 @@ def test_a_term_on_the_hub(hub, chromium, shots, request):
         DOCS.mkdir(parents=True, exist_ok=True)
         for png in sorted(shots.glob("hub-*.png")):
             shutil.copy(png, DOCS / png.name)
+    stop_and_check_everything_is_removed(hub)
 
 
 def run_term(hub, chromium, shots, people):
@@ -456,8 +457,8 @@ def run_term(hub, chromium, shots, people):
     assert float(b["score"]) == pytest.approx(3 + HAND_GRADES["bob"] - penalty["bob"])
 
 
-def test_hub_stop_removes_accounts_exchange_and_state(hub):
-    """`make hub-stop` removes what `make hub` created (and, run again by the fixture, is idempotent)."""
+def stop_and_check_everything_is_removed(hub):
+    """`make hub-stop` removes what `make hub` created (the fixture runs it again: it is idempotent)."""
     created = [hub.settings["instructor"], *hub.settings["students"]]
     homes = [hub.home(name) for name in created]
     hub.make("hub-stop")

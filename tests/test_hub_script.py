@@ -53,3 +53,13 @@ def test_a_bad_prefix_is_refused(course_hub, prefix):
     with pytest.raises(course_hub.HubError, match="account prefix"):
         course_hub.make_settings("/tmp/x", prefix, "alice", 8000)
 
+
+
+def test_stop_removes_a_state_folder_only_if_start_made_it(course_hub, monkeypatch, tmp_path):
+    monkeypatch.setattr(course_hub.pwd, "getpwall", lambda: [])
+    (tmp_path / "someone's file").write_text("keep me")          # e.g. a mistyped HUB_ROOT=/home
+    course_hub.stop(tmp_path, "matcalc-")
+    assert (tmp_path / "someone's file").read_text() == "keep me"
+    (tmp_path / "settings.json").write_text('{"prefix": "matcalc-"}')
+    course_hub.stop(tmp_path, "matcalc-")
+    assert not tmp_path.exists()
