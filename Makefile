@@ -54,6 +54,9 @@ hub/.venv/.installed: pyproject.toml hub/requirements.txt
 	test -x hub/.venv/bin/python || $(HUB_PYTHON) -m venv hub/.venv
 	hub/.venv/bin/python -m pip install --quiet --upgrade pip
 	hub/.venv/bin/python -m pip install --quiet -e . -r hub/requirements.txt
+	# the Validate button answered by autograder validate, as in `make lab` (when the course has it)
+	test ! -f jupyter-config/autograder.json || install -D -m 644 jupyter-config/autograder.json \
+	  hub/.venv/etc/jupyter/jupyter_server_config.d/autograder.json
 	touch $@
 
 hub/node_modules/.installed: hub/package.json hub/package-lock.json
