@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # nbgrader runs `alembic` from PATH when it creates a gradebook.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install lab test exercises bench demo clean hub hub-stop
+.PHONY: install lab test exercises bench demo clean
 
 install: $(STAMP)
 
@@ -44,6 +44,7 @@ clean:
 # The course on a local JupyterHub (hub/, docs/jupyterhub.md): as root; HUB_PORT, HUB_PREFIX, HUB_STUDENTS, HUB_ROOT.
 # Its environment hub/.venv is built with the system's Python, which every account can run.
 HUB_PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+.PHONY: hub hub-stop
 
 hub: hub/.venv/.installed hub/node_modules/.installed
 	hub/.venv/bin/python hub/course_hub.py start
