@@ -25,6 +25,7 @@ import json
 import os
 import pwd
 import re
+import runpy
 import secrets
 import shutil
 import socket
@@ -45,10 +46,7 @@ WARMUP = "00_warmup"
 HUB_BIN = REPO / "hub" / ".venv" / "bin"
 SIN_SLIP = "def grad_f(x):\n    return x - np.cos(x)\n"          # alice's first submission
 HALF_SLIP = "def grad_f(x):\n    return 2 * x + np.cos(x)\n"      # bob's (late) submission
-HALF_LABEL = "[forgot the ½ in ½‖x‖² (gave 2x + cos x)]"    # the diagnosis, not the test source
-SIN_LABEL = "[wrong derivative of sin (gave x − cos x)]"
-WRITTEN = "why_small_steps_fail"
-HAND_GRADES = {"alice": 2, "bob": 1}                              # the instructor's points for the written answer
+GRAD_F_TEST = "test_grad_f"                                      # the item both slips fail
 WAIT_MS = 180_000       # a hub spawning JupyterLab or running a notebook on a loaded 2-core machine; ends on the event
 
 
@@ -214,7 +212,7 @@ class Student(Person):
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("solution") and cell.cell_type == "code":
                 cell.source = grad_f if grad_f and meta["grade_id"] == "grad_f" else right[meta["grade_id"]]
-            elif meta.get("grade_id") == WRITTEN:
+            elif meta.get("grade_id") == written_item(self.hub.course)[0]:
                 cell.source = written
         nbformat.write(nb, self.notebook)
         account = pwd.getpwnam(self.user)
@@ -300,7 +298,7 @@ class Instructor(Person):
 
     def grade_written_answer(self, submission_id, points):
         self.page.goto(f"{self.formgrader}/submissions/{submission_id}")
-        score = self.page.locator(f"input.score#{WRITTEN}")
+        score = self.page.locator(f"input.score#{written_item(self.hub.course)[0]}")
         # the page's own signal that it has bound the score fields to the gradebook
         self.page.wait_for_function("() => window.formgrader && formgrader.grades && formgrader.grades.loaded")
         with self.page.expect_response(lambda r: "/api/grade/" in r.url and r.request.method == "PUT"
@@ -310,6 +308,26 @@ class Instructor(Person):
 
 
 # --------------------------------------------------------------------------- the term
+def written_item(course):
+    """(grade id, points) of the assignment's written answer graded by hand (from the course's own notebook)."""
+    source = nbformat.read(course / "solutions" / WARMUP / f"{WARMUP}.ipynb", as_version=4)
+    (item,) = [(c.metadata.nbgrader["grade_id"], c.metadata.nbgrader["points"]) for c in source.cells
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+    return item
+
+
+def late_fraction_per_day(course):
+    """The late-submission policy of the course's nbgrader_config.py (a fraction of the score per started day)."""
+    class Config(dict):
+        def __getattr__(self, name):
+            return self.setdefault(name, Config())
+
+    config = Config()
+    runpy.run_path(str(course / "nbgrader_config.py"), init_globals={"get_config": lambda: config})
+    assert config.AssignLatePenalties.plugin_class == "autograder.late.DailyLatePenalty"
+    return config.DailyLatePenalty.fraction_per_day
+
+
 def utc(ts):
     return datetime.datetime.strptime(ts.replace(" UTC", ""), "%Y-%m-%d %H:%M:%S.%f").replace(
         tzinfo=datetime.timezone.utc)
@@ -400,7 +418,7 @@ def run_term(hub, chromium, shots, people):
     bob.fetch()
     bob.work(grad_f=HALF_SLIP, written="The step is too small.")
     passed, text, box = bob.validate()
-    assert not passed and HALF_LABEL in text, text
+    assert not passed and "grad_f" in text and "dy_dx" not in text, text    # his one failing item, named
     box.locator(".jp-Dialog-body").evaluate("body => body.scrollTop = body.scrollHeight")     # the diagnosis
     bob.shot("student-validate-failed", box.locator(".jp-Dialog-content"))
     bob.close_dialog(box)
@@ -413,11 +431,15 @@ def run_term(hub, chromium, shots, people):
     hub.run_as(instructor, "nbgrader", "collect", WARMUP, cwd=hub.course)
     hub.run_as(instructor, "autograder", "grade", WARMUP, "--quiet", cwd=hub.course)
     from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{hub.course / 'gradebook.db'}") as gb:
-        ids = {name: gb.find_submission_notebook(WARMUP, WARMUP, hub.user(name)).id for name in HAND_GRADES}
+    gradebook = f"sqlite:///{hub.course / 'gradebook.db'}"
+    students = {"alice": alice, "bob": bob}
+    with Gradebook(gradebook) as gb:
+        ids = {name: gb.find_submission_notebook(WARMUP, WARMUP, hub.user(name)).id for name in students}
 
-    # ... grades the written answers by hand in the formgrader ...
-    for name, points in HAND_GRADES.items():
+    # ... grades the written answers by hand in the formgrader (alice full marks, bob half) ...
+    written_id, written_max = written_item(hub.course)
+    hand = {"alice": float(written_max), "bob": written_max / 2}
+    for name, points in hand.items():
         teacher.grade_written_answer(ids[name], points)
     teacher.shot("formgrader-manual-grading")
     # ... writes the feedback again with the hand grades (hidden tests removed), exports grades.csv, and
@@ -426,36 +448,46 @@ def run_term(hub, chromium, shots, people):
     hub.run_as(instructor, "nbgrader", "export", cwd=hub.course)
     teacher.row_action("envelope", "Successfully released feedback")
 
-    # Each student fetches their own feedback, for the graded (latest) submission.
-    for student in (alice, bob):
+    # Each student fetches their own feedback -- the instructor's page for them -- for the graded submission.
+    for student in students.values():
         student.open_assignment_list()
         student.fetch_feedback()
     alice.shot("student-feedback")
-    alice_fb, bob_fb = alice.fetched_feedback(), bob.fetched_feedback()
-    assert list(alice_fb) == [alice_times[-1]], list(alice_fb)
-    assert list(bob_fb) == [bob_time], list(bob_fb)
-    (alice_text,), (bob_text,) = alice_fb.values(), bob_fb.values()
-    assert HALF_LABEL in bob_text and HALF_LABEL not in alice_text and SIN_LABEL not in alice_text
-    assert hub.user("bob") not in alice_text and hub.user("alice") not in bob_text
+    fetched = {name: student.fetched_feedback() for name, student in students.items()}
+    assert list(fetched["alice"]) == [alice_times[-1]], list(fetched["alice"])
+    assert list(fetched["bob"]) == [bob_time], list(fetched["bob"])
+    made = {name: html.unescape((hub.course / "feedback" / hub.user(name) / WARMUP / f"{WARMUP}.html")
+                                .read_text(encoding="utf-8")) for name in students}
+    assert made["alice"] != made["bob"]
+    for name in students:
+        (text,) = fetched[name].values()
+        assert text == made[name], f"{name} fetched feedback that is not the page made for them"
 
-    # grades.csv: both students; the hand grades counted; bob's late penalty (10 % per started day), alice none.
-    with Gradebook(f"sqlite:///{hub.course / 'gradebook.db'}") as gb:
-        penalty = {name: gb.find_submission(WARMUP, hub.user(name)).late_submission_penalty for name in HAND_GRADES}
-        written = {name: gb.find_grade(WRITTEN, WARMUP, WARMUP, hub.user(name)).score for name in HAND_GRADES}
-        auto = {name: gb.find_submission_notebook(WARMUP, WARMUP, hub.user(name)).code_score for name in HAND_GRADES}
-    assert written == HAND_GRADES
-    assert penalty["alice"] == 0 and auto["alice"] == 6
-    assert auto["bob"] == 3                                   # test_grad_f (3 points) failed
-    assert penalty["bob"] == pytest.approx(0.10 * auto["bob"])   # one started day late, of the auto-graded points
+    # grades.csv: both students; the hand grades counted; bob's late penalty (a fraction of his auto-graded
+    # score per started day: one day), alice none.
+    with Gradebook(gradebook) as gb:
+        book = {name: gb.find_submission_notebook(WARMUP, WARMUP, hub.user(name)) for name in students}
+        penalty = {name: gb.find_submission(WARMUP, hub.user(name)).late_submission_penalty for name in students}
+        written = {name: gb.find_grade(written_id, WARMUP, WARMUP, hub.user(name)).score for name in students}
+        grad_f = {name: gb.find_grade(GRAD_F_TEST, WARMUP, WARMUP, hub.user(name)) for name in students}
+        auto = {name: book[name].code_score for name in students}
+        auto_max = book["alice"].max_code_score
+        grad_f_max = grad_f["bob"].max_score
+        grad_f_scores = {name: grad_f[name].score for name in students}
+    assert written == hand
+    assert auto["alice"] == auto_max and penalty["alice"] == 0
+    assert grad_f_scores["bob"] == 0 and auto["bob"] == auto_max - grad_f_max    # one mistake costs one item
+    assert penalty["bob"] == pytest.approx(late_fraction_per_day(hub.course) * auto["bob"])
+    assert penalty["bob"] > 0
     with open(hub.course / "grades.csv", newline="") as fh:
         rows = {row["student_id"]: row for row in csv.DictReader(fh) if row["assignment"] == WARMUP}
     assert set(rows) == {hub.user("alice"), hub.user("bob")}
     a, b = rows[hub.user("alice")], rows[hub.user("bob")]
-    assert float(a["raw_score"]) == float(a["score"]) == 6 + HAND_GRADES["alice"]
+    assert float(a["raw_score"]) == float(a["score"]) == auto_max + hand["alice"]
     assert float(a["late_submission_penalty"]) == 0
-    assert float(b["raw_score"]) == pytest.approx(3 + HAND_GRADES["bob"])
+    assert float(b["raw_score"]) == pytest.approx(auto["bob"] + hand["bob"])
     assert float(b["late_submission_penalty"]) == pytest.approx(penalty["bob"])
-    assert float(b["score"]) == pytest.approx(3 + HAND_GRADES["bob"] - penalty["bob"])
+    assert float(b["score"]) == pytest.approx(auto["bob"] + hand["bob"] - penalty["bob"])
 
 
 def stop_and_check_everything_is_removed(hub):
