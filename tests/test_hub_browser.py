@@ -296,7 +296,7 @@ class Instructor(Person):
         modal.locator(".modal-footer button").click()
         modal.wait_for(state="detached")
 
-    def grade_written_answer(self, submission_id, points):
+    def grade_written_answer(self, submission_id, points, shot=None):
         self.page.goto(f"{self.formgrader}/submissions/{submission_id}")
         score = self.page.locator(f"input.score#{written_item(self.hub.course)[0]}")
         # the page's own signal that it has bound the score fields to the gradebook
@@ -305,6 +305,8 @@ class Instructor(Person):
                                        and r.ok):
             score.fill(str(points))
             score.press("Tab")          # nbgrader saves a score when the field changes
+        if shot:
+            self.shot(shot, score.locator("xpath=ancestor::div[contains(@class, 'nbgrader_cell')]"))
 
 
 # --------------------------------------------------------------------------- the term
@@ -440,8 +442,7 @@ def run_term(hub, chromium, shots, people):
     written_id, written_max = written_item(hub.course)
     hand = {"alice": float(written_max), "bob": written_max / 2}
     for name, points in hand.items():
-        teacher.grade_written_answer(ids[name], points)
-    teacher.shot("formgrader-manual-grading")
+        teacher.grade_written_answer(ids[name], points, shot=f"formgrader-manual-grading-{name}")
     # ... writes the feedback again with the hand grades (hidden tests removed), exports grades.csv, and
     # releases the feedback from the formgrader.
     hub.run_as(instructor, "autograder", "feedback", WARMUP, cwd=hub.course)
