@@ -57,6 +57,7 @@ def _stub(number, label):
         return plain.decode(reply["result"])
 
     callback.__name__ = callback.__qualname__ = label
+    callback.__checker_id__ = number  # handed back to the checker, it is the checker's own callable again
     return callback
 
 

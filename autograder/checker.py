@@ -229,8 +229,8 @@ def _run_callback(callables, request):
     try:
         message = json.loads(request)
         function = callables[message["callback"]]
-        args = plain.decode(message["args"])
-        kwargs = plain.decode(message["kwargs"])
+        args = plain.decode(message["args"], callables.__getitem__)
+        kwargs = plain.decode(message["kwargs"], callables.__getitem__)
         if type(args) is not list or type(kwargs) is not dict:
             raise plain.NotPlain("malformed arguments")
         return json.dumps({"result": plain.encode(function(*args, **kwargs))}, allow_nan=False)

@@ -12,6 +12,7 @@ exactly one of the shapes above raises :class:`NotPlain`, with words for a stude
 import base64
 import json
 import math
+import types
 
 import numpy as np
 
@@ -69,6 +70,9 @@ def encode(value, callables=None, _depth=0):
     if callables is not None and callable(value):
         callables.append(value)
         return {"$": "callable", "id": len(callables) - 1}
+    back = getattr(value, "__checker_id__", None) if isinstance(value, types.FunctionType) else None
+    if type(back) is int:  # a checker's callable handed back to it (the student side's stub of it)
+        return {"$": "callable", "id": back}
     raise NotPlain(describe(value))
 
 

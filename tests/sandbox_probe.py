@@ -110,7 +110,11 @@ async def _scenario(spec):
 
 
 def scenario(spec):
-    return asyncio.run(_scenario(spec))
+    """Run the scenario on an event loop of its own, in a thread of its own (the test process may already run
+    one, e.g. Playwright's, left by another test in the same xdist worker)."""
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _scenario(spec)).result()
 
 
 def _as_user(uid, spec_path):

@@ -24,8 +24,8 @@ from harness import BIN, REPO, Course, env, solution_source
 WARMUP = "00_warmup"
 SIN_SLIP = "def grad_f(x):\n    return x - np.cos(x)\n"          # alice's first try
 HALF_SLIP = "def grad_f(x):\n    return 2 * x + np.cos(x)\n"      # bob's (late) submission
-SIN_LABEL = "[wrong derivative of sin (gave x − cos x)]"
-HALF_LABEL = "[forgot the ½ in ½‖x‖² (gave 2x + cos x)]"
+SIN_LABEL = "[wrong derivative of sin: d sin(u)/du = +cos(u)]"
+HALF_LABEL = "[forgot the ½ in ½‖x‖²]"
 
 
 class Person:

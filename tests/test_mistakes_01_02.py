@@ -135,6 +135,9 @@ trial = descend_until_flat(lambda x: 4 * x, 2.0, 0.1, 1e-3, 50)   # scratch work
 """, None, []),
 }
 
+ITEMS_01 = {"test_dp": 2, "test_dg": 2, "test_central_difference": 3, "test_descend_until_flat": 2}
+
+
 @pytest.fixture(scope="module")
 def derivative_class(tmp_path_factory):
     return PlantedMistakes(tmp_path_factory, DERIVATIVE, {**MISTAKES_01, **DIFFERENT_BUT_RIGHT_01})

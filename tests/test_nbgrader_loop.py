@@ -24,7 +24,7 @@ def test_generate_submit_autograde_export(tmp_path):
     assert {g: scores["slip"][g] for g in auto - {"test_grad_f"}} == {g: maxes[g] for g in auto - {"test_grad_f"}}
 
     # The feedback names the mistake for the student, in the error it raised.
-    assert "[wrong derivative of sin (gave x − cos x)]" in course.feedback_errors(WARMUP, "slip")
+    assert "[wrong derivative of sin: d sin(u)/du = +cos(u)]" in course.feedback_errors(WARMUP, "slip")
     assert course.feedback_errors(WARMUP, "solver") == ""
 
     nbgrader("export", "--to", "grades.csv", cwd=course.root)
