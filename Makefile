@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # nbgrader runs `alembic` from PATH when it creates a gradebook.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install git-filter lab test exercises bench demo clean
+.PHONY: install git-filter lab test exercises bench bench-dask demo clean
 
 install: $(STAMP) git-filter
 
@@ -52,6 +52,9 @@ exercises: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_grading.py
+
+bench-dask: install
+	$(BIN)/python benchmarks/bench_dask.py
 
 demo: install
 	$(BIN)/autograder demo
