@@ -114,7 +114,7 @@ def collect_uploads(api, assignment, uploads, notebooks, log=print):
             newest[who] = path
         unchanged = {who for who, path in newest.items()
                      if record.get(who) == {"upload": _file_hash(path),
-                                            "collected": _folder_hash(os.path.join(submitted, who, assignment))}}
+                                            "collected": folder_hash(os.path.join(submitted, who, assignment))}}
         changed = {who: path for who, path in newest.items() if who not in unchanged}
         for path in changed.values():
             shutil.copy(path, os.path.join(archive, os.path.basename(path)))
@@ -126,7 +126,7 @@ def collect_uploads(api, assignment, uploads, notebooks, log=print):
                 notes.setdefault(who, []).append("the upload held no notebook")
         for who in changed:
             record[who] = {"upload": _file_hash(newest[who]),
-                           "collected": _folder_hash(os.path.join(submitted, who, assignment))}
+                           "collected": folder_hash(os.path.join(submitted, who, assignment))}
         if changed:
             os.makedirs(os.path.dirname(record_path), exist_ok=True)
             with open(record_path, "w") as fh:
@@ -177,7 +177,7 @@ def _file_hash(path):
         return hashlib.sha256(fh.read()).hexdigest()
 
 
-def _folder_hash(folder):
+def folder_hash(folder):
     """What a folder holds (names and contents), or None when it does not exist."""
     if not os.path.isdir(folder):
         return None
